@@ -1,0 +1,173 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import type { Logger } from 'pino';
+import type { Config } from './config.ts';
+import type { AppContext } from './context.ts';
+import { SecretBox } from './core/crypto.ts';
+import { randomString } from './core/ids.ts';
+import { createLogger } from './core/logger.ts';
+import { Metrics } from './core/metrics.ts';
+import { type Database, openDatabase } from './db/client.ts';
+import { runMigrations } from './db/migrate.ts';
+import { requireApiKey } from './http/auth.ts';
+import { installErrorHandler } from './http/errors.ts';
+import { healthRoutes } from './http/health.ts';
+import { supportIdempotency } from './http/idempotency.ts';
+import { memberRoutes } from './members/routes.ts';
+import { programRoutes } from './programs/routes.ts';
+import { JobQueue } from './queue/job-queue.ts';
+import { jobRoutes } from './queue/routes.ts';
+import type { EventSubscriber } from './queue/subscriber.ts';
+import { referralRoutes } from './referrals/routes.ts';
+import { workspaceRoutes } from './workspaces/routes.ts';
+
+export interface ExtraPlugin {
+  prefix: string;
+  plugin: FastifyPluginAsync;
+}
+
+export interface BuildOptions {
+  config: Config;
+  /** An open database; when absent one is opened from `config`. */
+  database?: Database;
+  /** Queues fed by domain events (capabilities register theirs here). */
+  subscribers?: readonly EventSubscriber[];
+  /** Mounted as they are (the sandbox CRMs). */
+  plugins?: readonly ExtraPlugin[];
+  logger?: Logger;
+}
+
+export interface RefsyncApp {
+  server: FastifyInstance;
+  ctx: AppContext;
+  /** Stops taking requests, lets running jobs finish (bounded), closes the database. */
+  close(): Promise<void>;
+}
+
+/**
+ * The secret that seals tokens at rest. Embedded installs get one generated into the data
+ * folder on first start, so `npm start` needs no setup; production sets REFSYNC_SECRET_KEY.
+ */
+export function resolveSecretKey(config: Config, logger: Logger): string {
+  if (config.secretKey) return config.secretKey;
+  const path = join(config.dataDir, 'secret.key');
+  if (existsSync(path)) return readFileSync(path, 'utf8').trim();
+  if (config.databaseUrl) {
+    logger.warn(
+      { path },
+      'REFSYNC_SECRET_KEY is not set: generating one into the data folder; every process sharing this ' +
+        'database needs the same key, so set REFSYNC_SECRET_KEY in production',
+    );
+  }
+  mkdirSync(config.dataDir, { recursive: true });
+  const key = randomString(48, 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789');
+  writeFileSync(path, key, { mode: 0o600 });
+  return key;
+}
+
+export async function buildApp(options: BuildOptions): Promise<RefsyncApp> {
+  const { config } = options;
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const database =
+    options.database ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
+  const metrics = new Metrics();
+  const queue = new JobQueue({ database, subscribers: options.subscribers ?? [], metrics, logger });
+  const ctx: AppContext = {
+    config,
+    database,
+    db: database.db,
+    queue,
+    metrics,
+    logger,
+    secrets: new SecretBox(resolveSecretKey(config, logger)),
+  };
+
+  const base: FastifyInstance = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    bodyLimit: 1024 * 1024,
+    trustProxy: true,
+  });
+  const server = base.withTypeProvider<ZodTypeProvider>();
+  server.setValidatorCompiler(validatorCompiler);
+  server.setSerializerCompiler(serializerCompiler);
+  server.decorateRequest('caller', undefined);
+  server.decorateRequest('idempotencyKey', undefined);
+  installErrorHandler(base);
+
+  server.addHook('onResponse', async (request, reply) => {
+    metrics.httpDuration.observe(
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? 'unmatched',
+        status_code: reply.statusCode,
+      },
+      reply.elapsedTime / 1000,
+    );
+  });
+
+  await server.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'refsync API',
+        version: '1',
+        description: 'Referral programs, members and referrals, and the CRM loop around them.',
+      },
+      components: {
+        securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An API key (rsk_...)' } },
+      },
+      security: [{ apiKey: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await server.register(swaggerUi, { routePrefix: '/docs', uiConfig: { url: '/api/v1/openapi.json' } });
+
+  await server.register(healthRoutes, { ctx });
+  await server.register(
+    async (api) => {
+      api.get('/openapi.json', { schema: { hide: true } }, async () => server.swagger());
+      await api.register(async (secured) => {
+        requireApiKey(secured, ctx.db);
+        supportIdempotency(secured, ctx.db);
+        await secured.register(workspaceRoutes, { ctx });
+        await secured.register(programRoutes, { ctx });
+        await secured.register(memberRoutes, { ctx });
+        await secured.register(referralRoutes, { ctx });
+        await secured.register(jobRoutes, { ctx });
+      });
+    },
+    { prefix: '/api/v1' },
+  );
+  for (const extra of options.plugins ?? []) {
+    await server.register(extra.plugin, { prefix: extra.prefix });
+  }
+
+  let closed = false;
+  return {
+    server: base,
+    ctx,
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await server.close();
+      await queue.stop(config.shutdownTimeoutMs);
+      await database.close();
+    },
+  };
+}
+
+/** Brings the database to the current schema and the queue up, before any request or job. */
+export async function prepare(app: RefsyncApp, options: { work: boolean }): Promise<void> {
+  await runMigrations(app.ctx.database);
+  await app.ctx.queue.start();
+  if (options.work) await app.ctx.queue.work();
+}

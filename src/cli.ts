@@ -1,0 +1,163 @@
+import { parseArgs } from 'node:util';
+import { buildApp, type ExtraPlugin, prepare, type RefsyncApp } from './app.ts';
+import { type Config, ConfigError, loadConfig } from './config.ts';
+import { createLogger } from './core/logger.ts';
+import { openDatabase } from './db/client.ts';
+import { DataDirLockedError } from './db/data-dir-lock.ts';
+import { runMigrations } from './db/migrate.ts';
+import { subscribers } from './subscribers.ts';
+import { bootstrapWorkspace, createApiKey, createWorkspace } from './workspaces/service.ts';
+
+const environmentHelp = `Environment:
+  PORT, HOST                  where to listen (default 127.0.0.1:3000)
+  DATABASE_URL                PostgreSQL; without it, embedded PGlite in REFSYNC_DATA_DIR
+  REFSYNC_DATA_DIR            data folder (default ./.refsync)
+  REFSYNC_SECRET_KEY          encrypts CRM tokens (generated into the data folder when absent)
+  REFSYNC_PUBLIC_URL          how others reach this server (OAuth callbacks, webhooks)
+  REFSYNC_BOOTSTRAP_API_KEY   the first workspace's API key, for automation
+  REFSYNC_SANDBOX             1/0: mount the sandbox CRMs (default 1 when embedded)
+  REFSYNC_LOG_LEVEL           fatal, error, warn, info (default), debug, trace, silent`;
+
+const commands: Record<string, { summary: string; usage: string; run(args: string[]): Promise<void> }> = {
+  start: {
+    summary: 'API and worker in one process (the default)',
+    usage:
+      'refsync start\n\nStarts the HTTP API and the job workers, applies migrations, and creates a first\nworkspace (printing its API key once) when the database has none.',
+    run: () => serve({ work: true, listen: true }),
+  },
+  worker: {
+    summary: 'job workers only, no HTTP',
+    usage: 'refsync worker\n\nRuns background jobs only. Start as many as you like against one PostgreSQL.',
+    run: () => serve({ work: true, listen: false }),
+  },
+  migrate: {
+    summary: 'apply database migrations and exit',
+    usage: 'refsync migrate\n\nApplies pending migrations to the configured database and exits.',
+    run: async () => {
+      const config = loadConfig();
+      const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+      try {
+        await runMigrations(database);
+        console.log(
+          `Migrations applied (${database.kind === 'pglite' ? `PGlite in ${config.dataDir}` : 'PostgreSQL'}).`,
+        );
+      } finally {
+        await database.close();
+      }
+    },
+  },
+  'workspace-create': {
+    summary: 'create a workspace and print its first API key',
+    usage: 'refsync workspace-create --name <name>\n\nCreates a workspace and prints its API key once.',
+    run: async (args) => {
+      const { values } = parseArgs({ args, options: { name: { type: 'string' } } });
+      if (!values.name) throw new UsageError('--name is required');
+      const config = loadConfig();
+      const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+      try {
+        await runMigrations(database);
+        const workspace = await createWorkspace(database.db, values.name);
+        const { key } = await createApiKey(database.db, workspace.id, 'created by refsync workspace-create');
+        console.log(`Workspace ${workspace.id} (${workspace.name})\nAPI key (shown once): ${key}`);
+      } finally {
+        await database.close();
+      }
+    },
+  },
+};
+
+class UsageError extends Error {}
+
+function mainHelp(): string {
+  const lines = Object.entries(commands).map(([name, command]) => `  ${name.padEnd(18)} ${command.summary}`);
+  return `Usage: refsync [command] [--help]\n\nCommands:\n${lines.join('\n')}\n\n${environmentHelp}`;
+}
+
+async function sandboxPlugins(_config: Config): Promise<ExtraPlugin[]> {
+  return [];
+}
+
+async function serve(mode: { work: boolean; listen: boolean }): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel);
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  let app: RefsyncApp | undefined;
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: no new requests, waiting for running jobs');
+    try {
+      if (app) await app.close();
+      else await database.close();
+      logger.info('stopped');
+      process.exit(0);
+    } catch (error) {
+      logger.error({ err: error }, 'shutdown failed');
+      process.exit(1);
+    }
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+
+  app = await buildApp({
+    config,
+    database,
+    logger,
+    subscribers,
+    plugins: mode.listen && config.sandbox ? await sandboxPlugins(config) : [],
+  });
+  await prepare(app, { work: mode.work });
+  if (!mode.listen) {
+    logger.info({ queues: app.ctx.queue.queues }, 'worker started');
+    return;
+  }
+  const boot = await bootstrapWorkspace(app.ctx.db, config.bootstrapApiKey);
+  await app.server.listen({ port: config.port, host: config.host });
+  const address = app.server.server.address();
+  const url =
+    address && typeof address === 'object'
+      ? `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`
+      : config.publicUrl;
+  const storage = database.kind === 'pglite' ? `PGlite in ${config.dataDir}` : 'PostgreSQL';
+  const lines = [`refsync is running on ${url} (${storage})`, `  API docs: ${url}/docs`];
+  if (boot.created) {
+    lines.push(`  Created workspace ${boot.workspace.id}.`);
+    lines.push(
+      boot.key
+        ? `  API key (shown once, keep it): ${boot.key}`
+        : '  Its API key is REFSYNC_BOOTSTRAP_API_KEY.',
+    );
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [first, ...rest] = argv;
+  if (first === '--help' || first === '-h' || first === 'help') {
+    console.log(mainHelp());
+    return;
+  }
+  const name = first === undefined || first.startsWith('-') ? 'start' : first;
+  const args = first === undefined || first.startsWith('-') ? argv : rest;
+  const command = commands[name];
+  if (!command) throw new UsageError(`unknown command ${name}`);
+  if (args.includes('--help') || args.includes('-h')) {
+    console.log(`Usage: ${command.usage}\n\n${environmentHelp}`);
+    return;
+  }
+  await command.run(args);
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  if (error instanceof UsageError) {
+    console.error(`refsync: ${error.message}\n\n${mainHelp()}`);
+    process.exit(2);
+  }
+  if (error instanceof ConfigError || error instanceof DataDirLockedError) {
+    console.error(`refsync: ${error.message}`);
+    process.exit(1);
+  }
+  console.error('refsync: failed to start:', error);
+  process.exit(1);
+});

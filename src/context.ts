@@ -1,0 +1,23 @@
+import type { Logger } from 'pino';
+import type { Config } from './config.ts';
+import type { SecretBox } from './core/crypto.ts';
+import type { Metrics } from './core/metrics.ts';
+import type { Database, Db } from './db/client.ts';
+import type { JobQueue } from './queue/job-queue.ts';
+
+/** What services need from the running app; built once in app.ts. */
+export interface AppContext {
+  config: Config;
+  database: Database;
+  db: Db;
+  queue: JobQueue;
+  metrics: Metrics;
+  logger: Logger;
+  secrets: SecretBox;
+}
+
+/** Who is calling: resolved from the API key on every /api/v1 request. */
+export interface Caller {
+  workspaceId: string;
+  apiKeyId: string;
+}

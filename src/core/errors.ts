@@ -1,0 +1,79 @@
+/**
+ * Expected failures carry a code, whether a retry can help, and details a caller can act on.
+ * The HTTP status of each code lives in one table, so routes never choose statuses by hand.
+ */
+export const errorStatus = {
+  validation_failed: 400,
+  bad_request: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  referral_locked: 409,
+  referral_denied: 409,
+  idempotency_key_in_use: 409,
+  idempotency_key_reused: 422,
+  unknown_milestone: 422,
+  unprocessable: 422,
+  payload_too_large: 413,
+  rate_limited: 429,
+  internal: 500,
+  unavailable: 503,
+} as const;
+
+export type ErrorCode = keyof typeof errorStatus;
+
+/** One problem with one input field, named by its path (`customFields.plan`, `email`). */
+export interface FieldIssue {
+  field: string;
+  message: string;
+}
+
+export interface AppErrorOptions {
+  details?: unknown;
+  /** Whether repeating the same operation later can succeed. Default: false. */
+  retryable?: boolean;
+  cause?: unknown;
+}
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly details: unknown;
+  readonly retryable: boolean;
+
+  constructor(code: ErrorCode, message: string, options: AppErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'AppError';
+    this.code = code;
+    this.details = options.details;
+    this.retryable = options.retryable ?? false;
+  }
+
+  get status(): number {
+    return errorStatus[this.code];
+  }
+}
+
+export function notFound(what: string, id: string): AppError {
+  return new AppError('not_found', `${what} ${id} was not found`);
+}
+
+/** A 400 listing every bad field, the message naming each one. */
+export function validationFailed(issues: FieldIssue[]): AppError {
+  const message = issues.map((issue) => `${issue.field}: ${issue.message}`).join('; ');
+  return new AppError('validation_failed', message, { details: issues });
+}
+
+export interface ErrorBody {
+  error: { code: string; message: string; details?: unknown };
+}
+
+export function errorBody(error: AppError): ErrorBody {
+  return {
+    error: {
+      code: error.code,
+      message: error.message,
+      ...(error.details === undefined ? {} : { details: error.details }),
+    },
+  };
+}

@@ -1,0 +1,40 @@
+import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+
+/** One registry per running app, so two apps in one process (tests) never collide. */
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly httpDuration = new Histogram({
+    name: 'refsync_http_request_duration_seconds',
+    help: 'HTTP request latency by route',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+
+  readonly jobsTotal = new Counter({
+    name: 'refsync_jobs_total',
+    help: 'Jobs run, by queue and outcome (completed, failed)',
+    labelNames: ['queue', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly jobsEnqueued = new Counter({
+    name: 'refsync_jobs_enqueued_total',
+    help: 'Jobs enqueued, by queue',
+    labelNames: ['queue'] as const,
+    registers: [this.registry],
+  });
+
+  readonly jobDuration = new Histogram({
+    name: 'refsync_job_duration_seconds',
+    help: 'Job run time by queue',
+    labelNames: ['queue'] as const,
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'refsync_' });
+  }
+}

@@ -1,0 +1,196 @@
+import { sql } from 'drizzle-orm';
+import {
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+
+const createdAt = () => timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
+const updatedAt = () => timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
+
+export const workspaces = pgTable('workspaces', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  createdAt: createdAt(),
+});
+
+export const apiKeys = pgTable(
+  'api_keys',
+  {
+    id: text('id').primaryKey(),
+    workspaceId: text('workspace_id')
+      .notNull()
+      .references(() => workspaces.id),
+    name: text('name').notNull(),
+    /** The first characters of the key, shown so a person can tell keys apart. */
+    prefix: text('prefix').notNull(),
+    /** SHA-256 of the whole key; the key itself is never stored. */
+    hash: text('hash').notNull(),
+    createdAt: createdAt(),
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true, mode: 'date' }),
+    revokedAt: timestamp('revoked_at', { withTimezone: true, mode: 'date' }),
+  },
+  (t) => [uniqueIndex('api_keys_hash_idx').on(t.hash), index('api_keys_workspace_idx').on(t.workspaceId)],
+);
+
+export interface MilestoneDefinition {
+  code: string;
+  label: string;
+  kind: 'pending' | 'qualified' | 'approved' | 'denied';
+}
+
+export interface CustomFieldDefinition {
+  key: string;
+  label: string;
+  type: 'text' | 'number' | 'boolean' | 'date' | 'email' | 'url';
+  required: boolean;
+}
+
+export const programs = pgTable(
+  'programs',
+  {
+    id: text('id').primaryKey(),
+    workspaceId: text('workspace_id')
+      .notNull()
+      .references(() => workspaces.id),
+    name: text('name').notNull(),
+    /** Where a member's referral link points; the referral code is added as `?ref=`. */
+    referralLinkBase: text('referral_link_base'),
+    milestones: jsonb('milestones').$type<MilestoneDefinition[]>().notNull(),
+    memberFields: jsonb('member_fields').$type<CustomFieldDefinition[]>().notNull(),
+    referralFields: jsonb('referral_fields').$type<CustomFieldDefinition[]>().notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('programs_workspace_idx').on(t.workspaceId, t.id)],
+);
+
+export const members = pgTable(
+  'members',
+  {
+    id: text('id').primaryKey(),
+    workspaceId: text('workspace_id')
+      .notNull()
+      .references(() => workspaces.id),
+    programId: text('program_id')
+      .notNull()
+      .references(() => programs.id),
+    firstName: text('first_name'),
+    lastName: text('last_name'),
+    email: text('email'),
+    phone: text('phone'),
+    externalId: text('external_id'),
+    referralCode: text('referral_code').notNull(),
+    customFields: jsonb('custom_fields').$type<Record<string, unknown>>().notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('members_program_code_idx').on(t.programId, sql`lower(${t.referralCode})`),
+    uniqueIndex('members_program_email_idx').on(t.programId, sql`lower(${t.email})`),
+    uniqueIndex('members_program_external_idx').on(t.programId, t.externalId),
+    index('members_workspace_idx').on(t.workspaceId, t.id),
+    index('members_email_idx').on(t.workspaceId, sql`lower(${t.email})`),
+    index('members_external_idx').on(t.workspaceId, t.externalId),
+  ],
+);
+
+export const referrals = pgTable(
+  'referrals',
+  {
+    id: text('id').primaryKey(),
+    workspaceId: text('workspace_id')
+      .notNull()
+      .references(() => workspaces.id),
+    programId: text('program_id')
+      .notNull()
+      .references(() => programs.id),
+    memberId: text('member_id').references(() => members.id),
+    firstName: text('first_name'),
+    lastName: text('last_name'),
+    email: text('email'),
+    company: text('company'),
+    phone: text('phone'),
+    source: text('source'),
+    sourceNote: text('source_note'),
+    externalId: text('external_id'),
+    customFields: jsonb('custom_fields').$type<Record<string, unknown>>().notNull(),
+    milestone: text('milestone').notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index('referrals_workspace_idx').on(t.workspaceId, t.id),
+    index('referrals_program_idx').on(t.programId, t.id),
+    index('referrals_member_idx').on(t.memberId),
+    index('referrals_email_idx').on(t.workspaceId, sql`lower(${t.email})`),
+    index('referrals_external_idx').on(t.workspaceId, t.externalId),
+    index('referrals_updated_idx').on(t.workspaceId, t.updatedAt),
+  ],
+);
+
+export const milestoneChanges = pgTable(
+  'milestone_changes',
+  {
+    id: text('id').primaryKey(),
+    workspaceId: text('workspace_id')
+      .notNull()
+      .references(() => workspaces.id),
+    referralId: text('referral_id')
+      .notNull()
+      .references(() => referrals.id),
+    fromMilestone: text('from_milestone'),
+    toMilestone: text('to_milestone').notNull(),
+    /** Who or what moved it: `api_key:<id>`, `crm:<connection>`, `system`. */
+    actor: text('actor').notNull(),
+    reason: text('reason'),
+    /** Shown to the referrer. */
+    feedback: text('feedback'),
+    overrodeDenied: boolean('overrode_denied').notNull().default(false),
+    createdAt: createdAt(),
+  },
+  (t) => [index('milestone_changes_referral_idx').on(t.referralId, t.id)],
+);
+
+/** Domain events, written in the same transaction as the change they describe. */
+export const events = pgTable(
+  'events',
+  {
+    id: text('id').primaryKey(),
+    workspaceId: text('workspace_id')
+      .notNull()
+      .references(() => workspaces.id),
+    type: text('type').notNull(),
+    subjectId: text('subject_id').notNull(),
+    payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('events_workspace_idx').on(t.workspaceId, t.id), index('events_subject_idx').on(t.subjectId)],
+);
+
+export const idempotencyKeys = pgTable(
+  'idempotency_keys',
+  {
+    workspaceId: text('workspace_id')
+      .notNull()
+      .references(() => workspaces.id),
+    key: text('key').notNull(),
+    method: text('method').notNull(),
+    path: text('path').notNull(),
+    requestHash: text('request_hash').notNull(),
+    /** Null while the first request is still running. */
+    statusCode: integer('status_code'),
+    responseBody: text('response_body'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.workspaceId, t.key] }),
+    index('idempotency_keys_created_idx').on(t.createdAt),
+  ],
+);

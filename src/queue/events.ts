@@ -1,0 +1,32 @@
+/**
+ * The changes later capabilities react to. Each is written to the `events` table and fanned
+ * out to the queues subscribed to it, in the transaction that made the change.
+ */
+export interface DomainEvents {
+  'referral.created': { referralId: string; programId: string; memberId: string | null };
+  'referral.milestone_changed': {
+    referralId: string;
+    programId: string;
+    changeId: string;
+    from: string | null;
+    to: string;
+  };
+  'member.created': { memberId: string; programId: string };
+}
+
+export type EventType = keyof DomainEvents;
+
+export const eventTypes = [
+  'referral.created',
+  'referral.milestone_changed',
+  'member.created',
+] as const satisfies readonly EventType[];
+
+/** What a job receives: the event, with the workspace it belongs to. */
+export interface EventJob<E extends EventType = EventType> {
+  eventId: string;
+  workspaceId: string;
+  type: E;
+  subjectId: string;
+  payload: DomainEvents[E];
+}

@@ -1,0 +1,154 @@
+import { sql } from 'drizzle-orm';
+import { type DrizzleTransactionLike, fromDrizzle, fromPglite, PgBoss } from 'pg-boss';
+import type { Logger } from 'pino';
+import { newId } from '../core/ids.ts';
+import type { Metrics } from '../core/metrics.ts';
+import type { Database, Db } from '../db/client.ts';
+import { events } from '../db/schema.ts';
+import type { DomainEvents, EventJob, EventType } from './events.ts';
+import type { EventSubscriber } from './subscriber.ts';
+
+export interface JobQueueOptions {
+  database: Database;
+  subscribers: readonly EventSubscriber[];
+  metrics: Metrics;
+  logger: Logger;
+  /** How often an idle worker looks for jobs, in seconds. Default 0.5. */
+  pollingIntervalSeconds?: number;
+}
+
+export interface EmitInput<E extends EventType> {
+  workspaceId: string;
+  type: E;
+  subjectId: string;
+  payload: DomainEvents[E];
+}
+
+/**
+ * Domain events and the jobs they cause. `emit` writes the event row and one pg-boss job per
+ * subscribed queue through the caller's transaction, so a rolled-back change leaves no job
+ * behind and a committed one never misses its jobs. On PGlite pg-boss shares the single
+ * embedded session; on PostgreSQL it has its own pool and schema (`pgboss`).
+ */
+export class JobQueue {
+  readonly boss: PgBoss;
+  readonly #subscribers: readonly EventSubscriber[];
+  readonly #byEvent = new Map<EventType, EventSubscriber[]>();
+  readonly #metrics: Metrics;
+  readonly #logger: Logger;
+  readonly #pollingIntervalSeconds: number;
+  #working = false;
+
+  constructor(options: JobQueueOptions) {
+    const { database } = options;
+    this.boss =
+      database.kind === 'pglite'
+        ? new PgBoss({ db: fromPglite(database.pglite), backend: 'pglite', schema: 'pgboss' })
+        : new PgBoss({ connectionString: database.connectionString, schema: 'pgboss', max: 4 });
+    this.boss.on('error', (error) => options.logger.error({ err: error }, 'job queue error'));
+    this.#subscribers = options.subscribers;
+    this.#metrics = options.metrics;
+    this.#logger = options.logger;
+    this.#pollingIntervalSeconds = options.pollingIntervalSeconds ?? 0.5;
+    for (const subscriber of options.subscribers) {
+      for (const type of subscriber.on) {
+        const list = this.#byEvent.get(type) ?? [];
+        list.push(subscriber);
+        this.#byEvent.set(type, list);
+      }
+    }
+  }
+
+  get queues(): string[] {
+    return this.#subscribers.map((subscriber) => subscriber.queue);
+  }
+
+  /** Installs pg-boss's schema and creates every queue. Queues are created here, before
+   * serving, because creating one inside a transaction can deadlock on PGlite. */
+  async start(): Promise<void> {
+    await this.boss.start();
+    for (const subscriber of this.#subscribers) {
+      await this.boss.createQueue(subscriber.queue, {
+        retryLimit: subscriber.retryLimit ?? 10,
+        retryDelay: subscriber.retryDelay ?? 2,
+        retryBackoff: true,
+        retryDelayMax: subscriber.retryDelayMax ?? 600,
+        // Failed jobs stay visible for two weeks.
+        deleteAfterSeconds: 14 * 24 * 3600,
+      });
+    }
+  }
+
+  /** Starts workers for every queue (the `start` and `worker` commands). */
+  async work(): Promise<void> {
+    this.#working = true;
+    for (const subscriber of this.#subscribers) {
+      await this.boss.work<EventJob>(
+        subscriber.queue,
+        {
+          batchSize: 1,
+          localConcurrency: subscriber.concurrency ?? 4,
+          pollingIntervalSeconds: this.#pollingIntervalSeconds,
+        },
+        async ([job]) => {
+          if (!job) return;
+          const end = this.#metrics.jobDuration.startTimer({ queue: subscriber.queue });
+          try {
+            await subscriber.handle(job.data, {
+              jobId: job.id,
+              retryCount: job.retryCount,
+              signal: job.signal,
+            });
+            this.#metrics.jobsTotal.inc({ queue: subscriber.queue, outcome: 'completed' });
+          } catch (error) {
+            this.#metrics.jobsTotal.inc({ queue: subscriber.queue, outcome: 'failed' });
+            this.#logger.warn(
+              { err: error, queue: subscriber.queue, jobId: job.id, retryCount: job.retryCount },
+              'job failed',
+            );
+            throw error;
+          } finally {
+            end();
+          }
+        },
+      );
+    }
+  }
+
+  /** Records the event and enqueues its jobs inside `tx`. Returns the event ID. */
+  async emit<E extends EventType>(tx: Db, input: EmitInput<E>): Promise<string> {
+    const eventId = newId('event');
+    await tx.insert(events).values({
+      id: eventId,
+      workspaceId: input.workspaceId,
+      type: input.type,
+      subjectId: input.subjectId,
+      payload: { ...input.payload },
+    });
+    const subscribers = this.#byEvent.get(input.type) ?? [];
+    if (subscribers.length === 0) return eventId;
+    const job: EventJob<E> = {
+      eventId,
+      workspaceId: input.workspaceId,
+      type: input.type,
+      subjectId: input.subjectId,
+      payload: input.payload,
+    };
+    // Both drizzle drivers answer `execute` with `{ rows }`, which is what the adapter reads.
+    const db = fromDrizzle(tx as unknown as DrizzleTransactionLike, sql);
+    for (const subscriber of subscribers) {
+      await this.boss.send(
+        subscriber.queue,
+        { ...job },
+        { db, singletonKey: `${subscriber.queue}:${eventId}` },
+      );
+      this.#metrics.jobsEnqueued.inc({ queue: subscriber.queue });
+    }
+    return eventId;
+  }
+
+  /** Stops taking jobs and waits up to `timeoutMs` for running ones. */
+  async stop(timeoutMs: number): Promise<void> {
+    await this.boss.stop({ graceful: this.#working, timeout: Math.max(timeoutMs, 1), close: true });
+  }
+}

@@ -1,0 +1,35 @@
+import type { EventJob, EventType } from './events.ts';
+
+export interface JobContext {
+  /** pg-boss job ID, stable across retries. */
+  jobId: string;
+  /** 0 on the first run, 1 on the first retry, ... */
+  retryCount: number;
+  signal: AbortSignal;
+}
+
+/**
+ * A queue fed by domain events. Its handler must be idempotent: a job can run more than once
+ * (a crash after the work but before completion is recorded). A thrown error retries the
+ * job with exponential backoff until `retryLimit`, after which it stays `failed` and visible
+ * through `GET /api/v1/jobs?state=failed`.
+ */
+export interface EventSubscriber<E extends EventType = EventType> {
+  /** Queue name, e.g. `push.referral`. */
+  queue: string;
+  on: readonly E[];
+  handle(job: EventJob<E>, context: JobContext): Promise<void>;
+  /** Retries after the first attempt. Default 10. */
+  retryLimit?: number;
+  /** Seconds before the first retry; doubles each time. Default 2. */
+  retryDelay?: number;
+  /** Longest wait between retries in seconds. Default 600. */
+  retryDelayMax?: number;
+  /** Jobs a worker runs at once. Default 4. */
+  concurrency?: number;
+}
+
+/** Keeps the event type and the handler's payload type in step. */
+export function defineSubscriber<E extends EventType>(subscriber: EventSubscriber<E>): EventSubscriber<E> {
+  return subscriber;
+}

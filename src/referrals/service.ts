@@ -1,0 +1,300 @@
+import { and, asc, desc, eq, gte, lt, type SQL, sql } from 'drizzle-orm';
+import { AppError, notFound } from '../core/errors.ts';
+import { newId } from '../core/ids.ts';
+import { decodeCursor, type Page, toPage } from '../core/pagination.ts';
+import type { Db } from '../db/client.ts';
+import { milestoneChanges, referrals } from '../db/schema.ts';
+import { findMemberByCode, getMember } from '../members/service.ts';
+import { applyCustomFields } from '../programs/custom-fields.ts';
+import { getProgram, type ProgramRow } from '../programs/service.ts';
+import type { JobQueue } from '../queue/job-queue.ts';
+import { decideMilestoneChange, milestoneKindOf } from './milestone-rules.ts';
+import type {
+  CreateReferralInput,
+  ListReferralsFilter,
+  MilestoneChangeView,
+  ReferralView,
+  UpdateReferralInput,
+} from './schemas.ts';
+
+export type ReferralRow = typeof referrals.$inferSelect;
+export type MilestoneChangeRow = typeof milestoneChanges.$inferSelect;
+
+export function toReferralView(row: ReferralRow, program: Pick<ProgramRow, 'milestones'>): ReferralView {
+  return {
+    id: row.id,
+    programId: row.programId,
+    memberId: row.memberId,
+    firstName: row.firstName,
+    lastName: row.lastName,
+    email: row.email,
+    company: row.company,
+    phone: row.phone,
+    source: row.source,
+    sourceNote: row.sourceNote,
+    externalId: row.externalId,
+    customFields: row.customFields,
+    milestone: row.milestone,
+    milestoneKind: milestoneKindOf(program.milestones, row.milestone),
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}
+
+export function toMilestoneChangeView(row: MilestoneChangeRow): MilestoneChangeView {
+  return {
+    id: row.id,
+    from: row.fromMilestone,
+    to: row.toMilestone,
+    actor: row.actor,
+    reason: row.reason,
+    feedback: row.feedback,
+    overrodeDenied: row.overrodeDenied,
+    createdAt: row.createdAt.toISOString(),
+  };
+}
+
+function fieldError(field: string, message: string): AppError {
+  return new AppError('validation_failed', `${field}: ${message}`, { details: [{ field, message }] });
+}
+
+/** The member a referral names, by ID or by referral code, checked to be in the same program. */
+async function resolveMember(
+  db: Db,
+  workspaceId: string,
+  programId: string,
+  input: { memberId?: string | null | undefined; referralCode?: string | undefined },
+): Promise<string | null | undefined> {
+  let byId: string | null | undefined = input.memberId;
+  if (input.memberId) {
+    const member = await getMember(db, workspaceId, input.memberId).catch(() => undefined);
+    if (!member || member.programId !== programId) {
+      throw fieldError('memberId', `no member ${input.memberId} in program ${programId}`);
+    }
+    byId = member.id;
+  }
+  if (input.referralCode) {
+    const member = await findMemberByCode(db, programId, input.referralCode);
+    if (!member)
+      throw fieldError('referralCode', `${input.referralCode} matches no member of program ${programId}`);
+    if (byId && byId !== member.id) {
+      throw fieldError('referralCode', `belongs to member ${member.id}, not to memberId ${byId}`);
+    }
+    return member.id;
+  }
+  return byId;
+}
+
+export interface Actor {
+  /** `api_key:<id>`, `crm:<connection>`, `system`. */
+  actor: string;
+}
+
+export async function createReferral(
+  db: Db,
+  queue: JobQueue,
+  workspaceId: string,
+  input: CreateReferralInput,
+  by: Actor,
+): Promise<{ referral: ReferralRow; program: ProgramRow }> {
+  return db.transaction(async (tx) => {
+    const program = await getProgram(tx, workspaceId, input.programId).catch((error: unknown) => {
+      if (error instanceof AppError && error.code === 'not_found') {
+        throw fieldError('programId', `no program ${input.programId} in this workspace`);
+      }
+      throw error;
+    });
+    const customFields = applyCustomFields(program.referralFields, input.customFields, undefined);
+    const memberId = await resolveMember(tx, workspaceId, program.id, input);
+    const initial = program.milestones[0];
+    if (!initial) throw new AppError('internal', `program ${program.id} has no milestones`);
+    const milestone = input.milestone ?? initial.code;
+    if (input.milestone)
+      decideMilestoneChange(program.milestones, initial.code, input.milestone, { overrideDenied: true });
+    const id = newId('referral');
+    const [referral] = await tx
+      .insert(referrals)
+      .values({
+        id,
+        workspaceId,
+        programId: program.id,
+        memberId: memberId ?? null,
+        firstName: input.firstName ?? null,
+        lastName: input.lastName ?? null,
+        email: input.email ?? null,
+        company: input.company ?? null,
+        phone: input.phone ?? null,
+        source: input.source ?? null,
+        sourceNote: input.sourceNote ?? null,
+        externalId: input.externalId ?? null,
+        customFields,
+        milestone,
+      })
+      .returning();
+    if (!referral) throw new AppError('internal', 'referral insert returned nothing');
+    const changeId = newId('milestoneChange');
+    await tx.insert(milestoneChanges).values({
+      id: changeId,
+      workspaceId,
+      referralId: id,
+      fromMilestone: null,
+      toMilestone: milestone,
+      actor: by.actor,
+      reason: 'created',
+    });
+    await queue.emit(tx, {
+      workspaceId,
+      type: 'referral.created',
+      subjectId: id,
+      payload: { referralId: id, programId: program.id, memberId: referral.memberId },
+    });
+    return { referral, program };
+  });
+}
+
+export async function getReferral(
+  db: Db,
+  workspaceId: string,
+  id: string,
+  forUpdate = false,
+): Promise<ReferralRow> {
+  const query = db
+    .select()
+    .from(referrals)
+    .where(and(eq(referrals.id, id), eq(referrals.workspaceId, workspaceId)));
+  const [row] = forUpdate ? await query.for('update') : await query;
+  if (!row) throw notFound('Referral', id);
+  return row;
+}
+
+export async function referralHistory(
+  db: Db,
+  workspaceId: string,
+  referralId: string,
+): Promise<MilestoneChangeRow[]> {
+  return db
+    .select()
+    .from(milestoneChanges)
+    .where(and(eq(milestoneChanges.referralId, referralId), eq(milestoneChanges.workspaceId, workspaceId)))
+    .orderBy(asc(milestoneChanges.id));
+}
+
+export async function updateReferral(
+  db: Db,
+  workspaceId: string,
+  id: string,
+  input: UpdateReferralInput,
+): Promise<{ referral: ReferralRow; program: ProgramRow }> {
+  return db.transaction(async (tx) => {
+    const current = await getReferral(tx, workspaceId, id, true);
+    const program = await getProgram(tx, workspaceId, current.programId);
+    const customFields = applyCustomFields(program.referralFields, input.customFields, current.customFields);
+    const memberId = await resolveMember(tx, workspaceId, program.id, input);
+    const patch: Partial<ReferralRow> = { customFields, updatedAt: new Date() };
+    for (const key of [
+      'firstName',
+      'lastName',
+      'email',
+      'company',
+      'phone',
+      'source',
+      'sourceNote',
+      'externalId',
+    ] as const) {
+      const value = input[key];
+      if (value !== undefined) patch[key] = value;
+    }
+    if (memberId !== undefined) patch.memberId = memberId;
+    const [referral] = await tx
+      .update(referrals)
+      .set(patch)
+      .where(and(eq(referrals.id, id), eq(referrals.workspaceId, workspaceId)))
+      .returning();
+    if (!referral) throw notFound('Referral', id);
+    return { referral, program };
+  });
+}
+
+export interface MilestoneChangeRequest extends Actor {
+  milestone: string;
+  reason?: string | undefined;
+  feedback?: string | undefined;
+  overrideDenied: boolean;
+}
+
+/**
+ * The one way a referral's milestone changes. The row is locked for the transaction, the
+ * rules in milestone-rules.ts decide, and the history entry and the event commit with it.
+ */
+export async function changeMilestone(
+  db: Db,
+  queue: JobQueue,
+  workspaceId: string,
+  referralId: string,
+  request: MilestoneChangeRequest,
+): Promise<{ referral: ReferralRow; program: ProgramRow; change: MilestoneChangeRow | undefined }> {
+  return db.transaction(async (tx) => {
+    const current = await getReferral(tx, workspaceId, referralId, true);
+    const program = await getProgram(tx, workspaceId, current.programId);
+    const decision = decideMilestoneChange(program.milestones, current.milestone, request.milestone, {
+      overrideDenied: request.overrideDenied,
+    });
+    if (decision.kind === 'unchanged') return { referral: current, program, change: undefined };
+    const [referral] = await tx
+      .update(referrals)
+      .set({ milestone: decision.target.code, updatedAt: new Date() })
+      .where(eq(referrals.id, current.id))
+      .returning();
+    if (!referral) throw notFound('Referral', referralId);
+    const [change] = await tx
+      .insert(milestoneChanges)
+      .values({
+        id: newId('milestoneChange'),
+        workspaceId,
+        referralId,
+        fromMilestone: current.milestone,
+        toMilestone: decision.target.code,
+        actor: request.actor,
+        reason: request.reason ?? null,
+        feedback: request.feedback ?? null,
+        overrodeDenied: decision.overridesDenied,
+      })
+      .returning();
+    if (!change) throw new AppError('internal', 'milestone change insert returned nothing');
+    await queue.emit(tx, {
+      workspaceId,
+      type: 'referral.milestone_changed',
+      subjectId: referralId,
+      payload: {
+        referralId,
+        programId: program.id,
+        changeId: change.id,
+        from: current.milestone,
+        to: decision.target.code,
+      },
+    });
+    return { referral, program, change };
+  });
+}
+
+export async function listReferrals(
+  db: Db,
+  workspaceId: string,
+  filter: ListReferralsFilter & { limit: number; cursor?: string | undefined },
+): Promise<Page<ReferralRow>> {
+  const conditions: SQL[] = [eq(referrals.workspaceId, workspaceId)];
+  if (filter.programId) conditions.push(eq(referrals.programId, filter.programId));
+  if (filter.memberId) conditions.push(eq(referrals.memberId, filter.memberId));
+  if (filter.milestone) conditions.push(eq(referrals.milestone, filter.milestone));
+  if (filter.email) conditions.push(sql`lower(${referrals.email}) = lower(${filter.email})`);
+  if (filter.externalId) conditions.push(eq(referrals.externalId, filter.externalId));
+  if (filter.updatedSince) conditions.push(gte(referrals.updatedAt, new Date(filter.updatedSince)));
+  if (filter.cursor) conditions.push(lt(referrals.id, decodeCursor(filter.cursor)));
+  const rows = await db
+    .select()
+    .from(referrals)
+    .where(and(...conditions))
+    .orderBy(desc(referrals.id))
+    .limit(filter.limit + 1);
+  return toPage(rows, filter.limit, (row) => row);
+}

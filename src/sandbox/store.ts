@@ -1,0 +1,51 @@
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+/**
+ * Where a sandbox CRM keeps its state between restarts of refsync. A sandbox holds its
+ * orgs/portals in memory and calls `save` after every change; `load` runs once at start.
+ */
+export interface SandboxStore {
+  load(name: string): unknown;
+  save(name: string, state: unknown): void;
+}
+
+/** Keeps nothing: state lives as long as the process (tests, benchmarks). */
+export function memorySandboxStore(): SandboxStore {
+  const states = new Map<string, string>();
+  return {
+    load: (name) => {
+      const text = states.get(name);
+      return text === undefined ? null : JSON.parse(text);
+    },
+    save: (name, state) => {
+      states.set(name, JSON.stringify(state));
+    },
+  };
+}
+
+/**
+ * One JSON file per sandbox under `<dataDir>/sandbox/`. Writes go to a temporary file that
+ * is renamed over the old one, so a crash mid-write never leaves a torn file.
+ */
+export function fileSandboxStore(dataDir: string): SandboxStore {
+  const dir = join(dataDir, 'sandbox');
+  const pathOf = (name: string) => join(dir, `${name}.json`);
+  return {
+    load: (name) => {
+      try {
+        return JSON.parse(readFileSync(pathOf(name), 'utf8'));
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+        throw error;
+      }
+    },
+    save: (name, state) => {
+      const path = pathOf(name);
+      mkdirSync(dirname(path), { recursive: true });
+      const tmp = `${path}.${process.pid}.tmp`;
+      writeFileSync(tmp, JSON.stringify(state));
+      renameSync(tmp, path);
+    },
+  };
+}
