@@ -1,0 +1,131 @@
+/**
+ * Referrals created per second through the HTTP API, on embedded PGlite (a data folder on
+ * disk, as `npm start` runs) and on PostgreSQL (BENCH_DATABASE_URL, default the local server).
+ * The app runs as `refsync start` does: API and workers in one process.
+ *
+ *   npm run bench:api                 both backends
+ *   BENCH_REFERRALS=5000 BENCH_CONCURRENCY=32 npm run bench:api
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { buildApp, prepare } from '../src/app.ts';
+import { loadConfig } from '../src/config.ts';
+import { createLogger } from '../src/core/logger.ts';
+import { openDatabase } from '../src/db/client.ts';
+import { subscribers } from '../src/subscribers.ts';
+import { createApiKey, createWorkspace } from '../src/workspaces/service.ts';
+
+const total = Number(process.env.BENCH_REFERRALS ?? 2000);
+const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 16);
+const postgresUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+interface Result {
+  backend: string;
+  perSecond: number;
+  p50: number;
+  p99: number;
+}
+
+async function measure(backend: 'pglite' | 'postgres'): Promise<Result> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'refsync-bench-'));
+  let dropDatabase = async () => {};
+  let databaseUrl: string | undefined;
+  if (backend === 'postgres') {
+    const name = `refsync_bench_${process.pid}`;
+    const admin = new pg.Client({ connectionString: postgresUrl });
+    await admin.connect();
+    await admin.query(`drop database if exists ${name} with (force)`);
+    await admin.query(`create database ${name}`);
+    await admin.end();
+    const url = new URL(postgresUrl);
+    url.pathname = `/${name}`;
+    databaseUrl = url.toString();
+    dropDatabase = async () => {
+      const client = new pg.Client({ connectionString: postgresUrl });
+      await client.connect();
+      await client.query(`drop database if exists ${name} with (force)`);
+      await client.end();
+    };
+  }
+  const config = loadConfig({
+    PORT: '0',
+    REFSYNC_DATA_DIR: dataDir,
+    REFSYNC_LOG_LEVEL: 'silent',
+    REFSYNC_SECRET_KEY: 'bench-secret-key-0123456789',
+    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+  });
+  const database = await openDatabase({ databaseUrl, dataDir });
+  const app = await buildApp({ config, database, logger: createLogger('silent'), subscribers });
+  await prepare(app, { work: true });
+  await app.server.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.server.address();
+  if (!address || typeof address !== 'object') throw new Error('no address');
+  const base = `http://127.0.0.1:${address.port}`;
+  const workspace = await createWorkspace(app.ctx.db, 'bench');
+  const { key } = await createApiKey(app.ctx.db, workspace.id, 'bench');
+  const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+  const program = (await (
+    await fetch(`${base}/api/v1/programs`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ name: 'Bench' }),
+    })
+  ).json()) as { id: string };
+  const member = (await (
+    await fetch(`${base}/api/v1/members`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ programId: program.id, email: 'referrer@bench.example' }),
+    })
+  ).json()) as { referralCode: string };
+
+  const latencies: number[] = [];
+  let next = 0;
+  const createOne = async (i: number) => {
+    const started = performance.now();
+    const response = await fetch(`${base}/api/v1/referrals`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({
+        programId: program.id,
+        referralCode: member.referralCode,
+        firstName: 'Prospect',
+        lastName: `Number ${i}`,
+        email: `prospect${i}@bench.example`,
+        company: 'Bench Ltd',
+      }),
+    });
+    await response.arrayBuffer();
+    if (response.status !== 201) throw new Error(`referral ${i}: HTTP ${response.status}`);
+    latencies.push(performance.now() - started);
+  };
+  // Warm-up, not measured.
+  for (let i = 0; i < 50; i++) await createOne(-i - 1);
+  latencies.length = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < total) await createOne(next++);
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  await app.close();
+  await dropDatabase();
+  rmSync(dataDir, { recursive: true, force: true });
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
+  return { backend, perSecond: total / seconds, p50: at(0.5), p99: at(0.99) };
+}
+
+const backends = (process.env.BENCH_BACKENDS ?? 'pglite,postgres').split(',') as Array<'pglite' | 'postgres'>;
+console.log(
+  `referrals created through POST /api/v1/referrals: ${total} per backend, ${concurrency} concurrent clients`,
+);
+for (const backend of backends) {
+  const result = await measure(backend);
+  console.log(
+    `${result.backend.padEnd(9)} ${result.perSecond.toFixed(0).padStart(6)} referrals/s   latency p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms`,
+  );
+}
