@@ -11,6 +11,8 @@ import {
 } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
+import { oauthCallbackRoutes } from './connections/oauth-callback.ts';
+import { connectionRoutes } from './connections/routes.ts';
 import type { AppContext } from './context.ts';
 import { SecretBox } from './core/crypto.ts';
 import { randomString } from './core/ids.ts';
@@ -24,6 +26,7 @@ import { healthRoutes } from './http/health.ts';
 import { supportIdempotency } from './http/idempotency.ts';
 import { memberRoutes } from './members/routes.ts';
 import { programRoutes } from './programs/routes.ts';
+import { pushRoutes } from './push/routes.ts';
 import { JobQueue } from './queue/job-queue.ts';
 import { jobRoutes } from './queue/routes.ts';
 import type { EventSubscriber } from './queue/subscriber.ts';
@@ -132,6 +135,7 @@ export async function buildApp(options: BuildOptions): Promise<RefsyncApp> {
   await server.register(swaggerUi, { routePrefix: '/docs', uiConfig: { url: '/api/v1/openapi.json' } });
 
   await server.register(healthRoutes, { ctx });
+  await server.register(oauthCallbackRoutes, { ctx });
   await server.register(
     async (api) => {
       api.get('/openapi.json', { schema: { hide: true } }, async () => server.swagger());
@@ -143,6 +147,8 @@ export async function buildApp(options: BuildOptions): Promise<RefsyncApp> {
         await secured.register(memberRoutes, { ctx });
         await secured.register(referralRoutes, { ctx });
         await secured.register(jobRoutes, { ctx });
+        await secured.register(connectionRoutes, { ctx });
+        await secured.register(pushRoutes, { ctx });
       });
     },
     { prefix: '/api/v1' },
@@ -169,5 +175,5 @@ export async function buildApp(options: BuildOptions): Promise<RefsyncApp> {
 export async function prepare(app: RefsyncApp, options: { work: boolean }): Promise<void> {
   await runMigrations(app.ctx.database);
   await app.ctx.queue.start();
-  if (options.work) await app.ctx.queue.work();
+  if (options.work) await app.ctx.queue.work(app.ctx);
 }

@@ -1,10 +1,13 @@
 import { parseArgs } from 'node:util';
-import { buildApp, type ExtraPlugin, prepare, type RefsyncApp } from './app.ts';
-import { type Config, ConfigError, loadConfig } from './config.ts';
+import Fastify, { type FastifyBaseLogger } from 'fastify';
+import { buildApp, prepare, type RefsyncApp } from './app.ts';
+import { ConfigError, loadConfig } from './config.ts';
 import { createLogger } from './core/logger.ts';
 import { openDatabase } from './db/client.ts';
 import { DataDirLockedError } from './db/data-dir-lock.ts';
 import { runMigrations } from './db/migrate.ts';
+import { sandboxPlugins, sandboxPrefixes } from './sandbox/index.ts';
+import { fileSandboxStore } from './sandbox/store.ts';
 import { subscribers } from './subscribers.ts';
 import { bootstrapWorkspace, createApiKey, createWorkspace } from './workspaces/service.ts';
 
@@ -46,6 +49,38 @@ const commands: Record<string, { summary: string; usage: string; run(args: strin
       }
     },
   },
+  sandbox: {
+    summary: 'the sandbox CRMs alone (local Salesforce and HubSpot)',
+    usage:
+      'refsync sandbox [--port N] [--host H]\n\nServes the sandbox Salesforce at /sandbox/salesforce and HubSpot at /sandbox/hubspot,\n' +
+      'without refsync itself. State is kept in REFSYNC_DATA_DIR/sandbox/. Default port 3100.',
+    run: async (args) => {
+      const { values } = parseArgs({ args, options: { port: { type: 'string' }, host: { type: 'string' } } });
+      const port = Number(values.port ?? 3100);
+      if (!Number.isInteger(port) || port < 0 || port > 65535)
+        throw new UsageError('--port takes a port number');
+      const config = loadConfig();
+      const server = Fastify({
+        loggerInstance: createLogger(config.logLevel) as FastifyBaseLogger,
+        trustProxy: true,
+      });
+      for (const sandbox of sandboxPlugins(fileSandboxStore(config.dataDir))) {
+        await server.register(sandbox.plugin, { prefix: sandbox.prefix });
+      }
+      const stop = async () => {
+        await server.close();
+        process.exit(0);
+      };
+      process.once('SIGTERM', () => void stop());
+      process.once('SIGINT', () => void stop());
+      await server.listen({ port, host: values.host ?? config.host });
+      const address = server.server.address();
+      const base = address && typeof address === 'object' ? `http://${address.address}:${address.port}` : '';
+      process.stdout.write(
+        `Sandbox CRMs are running:\n  Salesforce: ${base}${sandboxPrefixes.salesforce}\n  HubSpot:    ${base}${sandboxPrefixes.hubspot}\n`,
+      );
+    },
+  },
   'workspace-create': {
     summary: 'create a workspace and print its first API key',
     usage: 'refsync workspace-create --name <name>\n\nCreates a workspace and prints its API key once.',
@@ -71,10 +106,6 @@ class UsageError extends Error {}
 function mainHelp(): string {
   const lines = Object.entries(commands).map(([name, command]) => `  ${name.padEnd(18)} ${command.summary}`);
   return `Usage: refsync [command] [--help]\n\nCommands:\n${lines.join('\n')}\n\n${environmentHelp}`;
-}
-
-async function sandboxPlugins(_config: Config): Promise<ExtraPlugin[]> {
-  return [];
 }
 
 async function serve(mode: { work: boolean; listen: boolean }): Promise<void> {
@@ -105,7 +136,7 @@ async function serve(mode: { work: boolean; listen: boolean }): Promise<void> {
     database,
     logger,
     subscribers,
-    plugins: mode.listen && config.sandbox ? await sandboxPlugins(config) : [],
+    plugins: mode.listen && config.sandbox ? sandboxPlugins(fileSandboxStore(config.dataDir)) : [],
   });
   await prepare(app, { work: mode.work });
   if (!mode.listen) {
@@ -119,6 +150,7 @@ async function serve(mode: { work: boolean; listen: boolean }): Promise<void> {
     address && typeof address === 'object'
       ? `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`
       : config.publicUrl;
+  if (!config.publicUrlGiven && config.port === 0) config.publicUrl = url;
   const storage = database.kind === 'pglite' ? `PGlite in ${config.dataDir}` : 'PostgreSQL';
   const lines = [`refsync is running on ${url} (${storage})`, `  API docs: ${url}/docs`];
   if (boot.created) {

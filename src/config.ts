@@ -30,8 +30,13 @@ export interface Config {
   dataDir: string;
   /** Secret for encrypting tokens; generated into the data folder when not given. */
   secretKey: string | undefined;
-  /** Base URL others use to reach this server (OAuth callbacks, webhook URLs). */
+  /**
+   * Base URL others use to reach this server (OAuth callbacks, webhook URLs). Without
+   * REFSYNC_PUBLIC_URL it is derived from HOST and PORT, and corrected to the real address
+   * once listening (PORT=0).
+   */
   publicUrl: string;
+  publicUrlGiven: boolean;
   bootstrapApiKey: string | undefined;
   /** Mount the sandbox CRMs. Default: on when embedded, off on PostgreSQL. */
   sandbox: boolean;
@@ -58,6 +63,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: resolve(e.REFSYNC_DATA_DIR),
     secretKey: e.REFSYNC_SECRET_KEY,
     publicUrl: (e.REFSYNC_PUBLIC_URL ?? `http://${displayHost}:${e.PORT}`).replace(/\/+$/, ''),
+    publicUrlGiven: e.REFSYNC_PUBLIC_URL !== undefined,
     bootstrapApiKey: e.REFSYNC_BOOTSTRAP_API_KEY,
     sandbox: e.REFSYNC_SANDBOX ?? e.DATABASE_URL === undefined,
     logLevel: e.REFSYNC_LOG_LEVEL,

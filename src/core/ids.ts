@@ -11,6 +11,9 @@ const prefixes = {
   referral: 'ref',
   milestoneChange: 'mch',
   event: 'evt',
+  connection: 'con',
+  pushSettings: 'pst',
+  pushLog: 'plg',
 } as const;
 
 export type IdKind = keyof typeof prefixes;

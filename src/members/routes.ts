@@ -11,7 +11,6 @@ const tags = ['members'];
 const idParams = z.object({ id: z.string() });
 
 export const memberRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
-  const publicUrl = ctx.config.publicUrl;
 
   app.post(
     '/members',
@@ -31,7 +30,7 @@ export const memberRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
         callerOf(request).workspaceId,
         request.body,
       );
-      return reply.code(201).send(toMemberView(member, program, publicUrl));
+      return reply.code(201).send(toMemberView(member, program, ctx.config.publicUrl));
     },
   );
 
@@ -56,7 +55,7 @@ export const memberRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
       return {
         data: page.data.flatMap((member) => {
           const program = programs.get(member.programId);
-          return program ? [toMemberView(member, program, publicUrl)] : [];
+          return program ? [toMemberView(member, program, ctx.config.publicUrl)] : [];
         }),
         nextCursor: page.nextCursor,
       };
@@ -69,7 +68,7 @@ export const memberRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
     async (request) => {
       const { workspaceId } = callerOf(request);
       const member = await getMember(ctx.db, workspaceId, request.params.id);
-      return toMemberView(member, await getProgram(ctx.db, workspaceId, member.programId), publicUrl);
+      return toMemberView(member, await getProgram(ctx.db, workspaceId, member.programId), ctx.config.publicUrl);
     },
   );
 
@@ -91,7 +90,7 @@ export const memberRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
         request.params.id,
         request.body,
       );
-      return toMemberView(member, program, publicUrl);
+      return toMemberView(member, program, ctx.config.publicUrl);
     },
   );
 };

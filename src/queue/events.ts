@@ -12,6 +12,10 @@ export interface DomainEvents {
     to: string;
   };
   'member.created': { memberId: string; programId: string };
+  /** A person asked to push a referral or member again (push log retry). */
+  'push.requested': { settingsId: string; subject: 'referral' | 'member'; subjectId: string };
+  /** A connection that needed reconnecting works again: waiting pushes resume. */
+  'connection.reconnected': { connectionId: string };
 }
 
 export type EventType = keyof DomainEvents;
@@ -20,6 +24,8 @@ export const eventTypes = [
   'referral.created',
   'referral.milestone_changed',
   'member.created',
+  'push.requested',
+  'connection.reconnected',
 ] as const satisfies readonly EventType[];
 
 /** What a job receives: the event, with the workspace it belongs to. */

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { type DrizzleTransactionLike, fromDrizzle, fromPglite, PgBoss } from 'pg-boss';
 import type { Logger } from 'pino';
+import type { AppContext } from '../context.ts';
 import { newId } from '../core/ids.ts';
 import type { Metrics } from '../core/metrics.ts';
 import type { Database, Db } from '../db/client.ts';
@@ -80,9 +81,41 @@ export class JobQueue {
   }
 
   /** Starts workers for every queue (the `start` and `worker` commands). */
-  async work(): Promise<void> {
+  async work(app: AppContext): Promise<void> {
     this.#working = true;
     for (const subscriber of this.#subscribers) {
+      const handleBatch = subscriber.handleBatch?.bind(subscriber);
+      if (handleBatch) {
+        await this.boss.work<EventJob>(
+          subscriber.queue,
+          {
+            batchSize: subscriber.batchSize ?? 100,
+            pollingIntervalSeconds: this.#pollingIntervalSeconds,
+          },
+          async (jobs) => {
+            if (jobs.length === 0) return;
+            const end = this.#metrics.jobDuration.startTimer({ queue: subscriber.queue });
+            const controller = new AbortController();
+            try {
+              await handleBatch(
+                jobs.map((job) => job.data),
+                { app, signal: controller.signal },
+              );
+              this.#metrics.jobsTotal.inc({ queue: subscriber.queue, outcome: 'completed' }, jobs.length);
+            } catch (error) {
+              this.#metrics.jobsTotal.inc({ queue: subscriber.queue, outcome: 'failed' }, jobs.length);
+              this.#logger.warn(
+                { err: error, queue: subscriber.queue, jobs: jobs.length },
+                'job batch failed',
+              );
+              throw error;
+            } finally {
+              end();
+            }
+          },
+        );
+        continue;
+      }
       await this.boss.work<EventJob>(
         subscriber.queue,
         {
@@ -95,6 +128,7 @@ export class JobQueue {
           const end = this.#metrics.jobDuration.startTimer({ queue: subscriber.queue });
           try {
             await subscriber.handle(job.data, {
+              app,
               jobId: job.id,
               retryCount: job.retryCount,
               signal: job.signal,

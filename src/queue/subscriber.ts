@@ -1,6 +1,9 @@
+import type { AppContext } from '../context.ts';
 import type { EventJob, EventType } from './events.ts';
 
 export interface JobContext {
+  /** The running app: database, queue, secrets, config. */
+  app: AppContext;
   /** pg-boss job ID, stable across retries. */
   jobId: string;
   /** 0 on the first run, 1 on the first retry, ... */
@@ -19,6 +22,14 @@ export interface EventSubscriber<E extends EventType = EventType> {
   queue: string;
   on: readonly E[];
   handle(job: EventJob<E>, context: JobContext): Promise<void>;
+  /**
+   * When given, a worker takes up to `batchSize` jobs at once and hands them over together
+   * (a backlog becomes a few batched CRM calls). A throw retries every job of the batch, so
+   * the handler must be idempotent per job, as `handle` is.
+   */
+  handleBatch?(jobs: Array<EventJob<E>>, context: Omit<JobContext, 'jobId' | 'retryCount'>): Promise<void>;
+  /** Jobs per batch for `handleBatch`. Default 100. */
+  batchSize?: number;
   /** Retries after the first attempt. Default 10. */
   retryLimit?: number;
   /** Seconds before the first retry; doubles each time. Default 2. */

@@ -103,6 +103,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const address = app.server.server.address();
   if (!address || typeof address !== 'object') throw new Error('test server has no address');
   const url = `http://127.0.0.1:${address.port}`;
+  if (!config.publicUrlGiven) config.publicUrl = url;
   return {
     app,
     url,

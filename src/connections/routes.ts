@@ -1,0 +1,199 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { AppContext } from '../context.ts';
+import { systemFields } from '../crm/types.ts';
+import { callerOf } from '../http/auth.ts';
+import {
+  authorizeAgain,
+  createConnection,
+  deleteConnection,
+  getConnection,
+  listConnections,
+  toConnectionView,
+  withCrm,
+} from './service.ts';
+
+const tags = ['connections'];
+const idParams = z.object({ id: z.string() });
+
+const connectionSchema = z.object({
+  id: z.string(),
+  provider: z.enum(['salesforce', 'hubspot']),
+  name: z.string(),
+  status: z.enum(['pending', 'connected', 'needs_reauth']),
+  accountId: z.string().nullable(),
+  baseUrl: z.string(),
+  authorizeBaseUrl: z.string(),
+  clientId: z.string(),
+  tokenExpiresAt: z.string().nullable(),
+  lastSuccessAt: z.string().nullable().describe('Last CRM call that worked'),
+  lastErrorAt: z.string().nullable(),
+  lastError: z.string().nullable().describe("The CRM's last error, verbatim"),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+const crmFieldSchema = z.object({
+  name: z.string(),
+  label: z.string(),
+  type: z.string(),
+  required: z.boolean(),
+  createable: z.boolean(),
+  updateable: z.boolean(),
+  custom: z.boolean(),
+});
+
+export const connectionRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
+  app.post(
+    '/connections',
+    {
+      schema: {
+        tags,
+        summary: 'Connect a CRM account',
+        description:
+          'Stores the OAuth app (client ID and secret, sealed) and answers the URL where a CRM admin consents. ' +
+          'The CRM sends them back to REFSYNC_PUBLIC_URL/oauth/callback. baseUrl points at a sandbox CRM or ' +
+          'another login host; the defaults are the real services.',
+        body: z.object({
+          provider: z.enum(['salesforce', 'hubspot']),
+          name: z.string().trim().min(1).max(100).optional(),
+          clientId: z.string().min(1).max(500),
+          clientSecret: z.string().min(1).max(500),
+          baseUrl: z.string().url().optional(),
+          authorizeBaseUrl: z.string().url().optional(),
+        }),
+        response: { 201: z.object({ connection: connectionSchema, authorizeUrl: z.string() }) },
+      },
+    },
+    async (request, reply) => {
+      const { connection, authorizeUrl } = await createConnection(
+        ctx,
+        callerOf(request).workspaceId,
+        request.body,
+      );
+      return reply.code(201).send({ connection: toConnectionView(connection), authorizeUrl });
+    },
+  );
+
+  app.get(
+    '/connections',
+    {
+      schema: {
+        tags,
+        summary: 'List connections and their health',
+        response: { 200: z.object({ data: z.array(connectionSchema) }) },
+      },
+    },
+    async (request) => ({
+      data: (await listConnections(ctx.db, callerOf(request).workspaceId)).map(toConnectionView),
+    }),
+  );
+
+  app.get(
+    '/connections/:id',
+    {
+      schema: {
+        tags,
+        summary: 'A connection and its health',
+        params: idParams,
+        response: { 200: connectionSchema },
+      },
+    },
+    async (request) =>
+      toConnectionView(await getConnection(ctx.db, callerOf(request).workspaceId, request.params.id)),
+  );
+
+  app.post(
+    '/connections/:id/authorize',
+    {
+      schema: {
+        tags,
+        summary: 'Start the consent flow again (reconnect)',
+        params: idParams,
+        response: { 200: z.object({ authorizeUrl: z.string() }) },
+      },
+    },
+    async (request) => ({
+      authorizeUrl: await authorizeAgain(ctx, callerOf(request).workspaceId, request.params.id),
+    }),
+  );
+
+  app.delete(
+    '/connections/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Disconnect: forget the tokens; pushes wait until reconnected',
+        params: idParams,
+        response: { 200: connectionSchema },
+      },
+    },
+    async (request) => {
+      const { workspaceId } = callerOf(request);
+      await deleteConnection(ctx.db, workspaceId, request.params.id);
+      return toConnectionView(await getConnection(ctx.db, workspaceId, request.params.id));
+    },
+  );
+
+  app.get(
+    '/connections/:id/fields',
+    {
+      schema: {
+        tags,
+        summary: "An object's fields as the CRM describes them (for mappings)",
+        params: idParams,
+        querystring: z.object({ object: z.string().min(1) }),
+        response: { 200: z.object({ data: z.array(crmFieldSchema) }) },
+      },
+    },
+    async (request) => {
+      const connection = await getConnection(ctx.db, callerOf(request).workspaceId, request.params.id);
+      const fields = await withCrm(ctx, connection.id, (session, crm) =>
+        crm.describe(session, request.query.object),
+      );
+      return { data: fields };
+    },
+  );
+
+  app.post(
+    '/connections/:id/fields',
+    {
+      schema: {
+        tags,
+        summary: 'Create the fields refsync writes (referral ID, source, links) where missing',
+        params: idParams,
+        body: z.object({
+          object: z.string().min(1),
+          fields: z
+            .record(z.enum(systemFields), z.string().min(1))
+            .optional()
+            .describe('Names to use; default refsync names'),
+        }),
+        response: { 200: z.object({ created: z.array(z.string()), existing: z.array(z.string()) }) },
+      },
+    },
+    async (request) => {
+      const connection = await getConnection(ctx.db, callerOf(request).workspaceId, request.params.id);
+      return withCrm(ctx, connection.id, async (session, crm) => {
+        const object = request.body.object;
+        const names = { ...crm.systemFieldNames(object), ...(request.body.fields ?? {}) };
+        const present = new Set(
+          (await crm.describe(session, object)).map((field) => field.name.toLowerCase()),
+        );
+        const created: string[] = [];
+        const existing: string[] = [];
+        for (const [key, name] of Object.entries(names)) {
+          if (present.has(name.toLowerCase())) {
+            existing.push(name);
+            continue;
+          }
+          const label = `refsync ${key.replace(/([A-Z])/g, ' $1').toLowerCase()}`;
+          const type = key.endsWith('Url') ? 'url' : key === 'sourceNote' ? 'textarea' : 'string';
+          await crm.createField(session, object, { name, label, type });
+          created.push(name);
+        }
+        return { created, existing };
+      });
+    },
+  );
+};

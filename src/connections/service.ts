@@ -1,0 +1,354 @@
+import { and, desc, eq, lt, sql } from 'drizzle-orm';
+import type { AppContext } from '../context.ts';
+import { AppError, notFound } from '../core/errors.ts';
+import { newId, randomString } from '../core/ids.ts';
+import { CrmError } from '../crm/errors.ts';
+import { connectors } from '../crm/registry.ts';
+import type {
+  CrmConnector,
+  CrmSession,
+  OAuthClient,
+  Provider,
+  ProviderEndpoints,
+  TokenSet,
+} from '../crm/types.ts';
+import type { Db } from '../db/client.ts';
+import { uniqueViolation } from '../db/errors.ts';
+import { connections, oauthStates } from '../db/schema.ts';
+
+export type ConnectionRow = typeof connections.$inferSelect;
+
+/** A state is good for ten minutes: long enough to log in, short enough to be useless later. */
+const stateLifetimeMs = 10 * 60 * 1000;
+/** Refresh a token this long before the CRM says it expires. */
+const refreshMarginMs = 60 * 1000;
+
+export interface ConnectionView {
+  id: string;
+  provider: Provider;
+  name: string;
+  status: ConnectionRow['status'];
+  accountId: string | null;
+  baseUrl: string;
+  authorizeBaseUrl: string;
+  clientId: string;
+  tokenExpiresAt: string | null;
+  lastSuccessAt: string | null;
+  lastErrorAt: string | null;
+  lastError: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+const iso = (date: Date | null) => date?.toISOString() ?? null;
+
+/** Never includes a secret or token. */
+export function toConnectionView(row: ConnectionRow): ConnectionView {
+  return {
+    id: row.id,
+    provider: row.provider,
+    name: row.name,
+    status: row.status,
+    accountId: row.accountId,
+    baseUrl: row.baseUrl,
+    authorizeBaseUrl: row.authorizeBaseUrl,
+    clientId: row.clientId,
+    tokenExpiresAt: iso(row.tokenExpiresAt),
+    lastSuccessAt: iso(row.lastSuccessAt),
+    lastErrorAt: iso(row.lastErrorAt),
+    lastError: row.lastError,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}
+
+export function redirectUri(ctx: AppContext): string {
+  return `${ctx.config.publicUrl}/oauth/callback`;
+}
+
+function endpointsOf(row: ConnectionRow): ProviderEndpoints {
+  return { baseUrl: row.baseUrl, authorizeBaseUrl: row.authorizeBaseUrl };
+}
+
+function oauthClientOf(ctx: AppContext, row: ConnectionRow): OAuthClient {
+  return {
+    clientId: row.clientId,
+    clientSecret: ctx.secrets.open(row.clientSecretSealed),
+    redirectUri: redirectUri(ctx),
+  };
+}
+
+export interface CreateConnectionInput {
+  provider: Provider;
+  name?: string | undefined;
+  clientId: string;
+  clientSecret: string;
+  baseUrl?: string | undefined;
+  authorizeBaseUrl?: string | undefined;
+}
+
+async function newAuthorizeUrl(ctx: AppContext, db: Db, row: ConnectionRow): Promise<string> {
+  const state = randomString(32, 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789');
+  await db.delete(oauthStates).where(lt(oauthStates.createdAt, new Date(Date.now() - stateLifetimeMs)));
+  await db.insert(oauthStates).values({ state, workspaceId: row.workspaceId, connectionId: row.id });
+  return connectors[row.provider].authorizeUrl(endpointsOf(row), oauthClientOf(ctx, row), state);
+}
+
+export async function createConnection(
+  ctx: AppContext,
+  workspaceId: string,
+  input: CreateConnectionInput,
+): Promise<{ connection: ConnectionRow; authorizeUrl: string }> {
+  const defaults = connectors[input.provider].defaultEndpoints;
+  const baseUrl = (input.baseUrl ?? defaults.baseUrl).replace(/\/+$/, '');
+  const authorizeBaseUrl = (
+    input.authorizeBaseUrl ?? (input.baseUrl ? baseUrl : defaults.authorizeBaseUrl)
+  ).replace(/\/+$/, '');
+  return ctx.db.transaction(async (tx) => {
+    const [connection] = await tx
+      .insert(connections)
+      .values({
+        id: newId('connection'),
+        workspaceId,
+        provider: input.provider,
+        name: input.name ?? (input.provider === 'salesforce' ? 'Salesforce' : 'HubSpot'),
+        status: 'pending',
+        baseUrl,
+        authorizeBaseUrl,
+        clientId: input.clientId,
+        clientSecretSealed: ctx.secrets.seal(input.clientSecret),
+      })
+      .returning();
+    if (!connection) throw new AppError('internal', 'connection insert returned nothing');
+    return { connection, authorizeUrl: await newAuthorizeUrl(ctx, tx, connection) };
+  });
+}
+
+export async function getConnection(db: Db, workspaceId: string, id: string): Promise<ConnectionRow> {
+  const [row] = await db
+    .select()
+    .from(connections)
+    .where(and(eq(connections.id, id), eq(connections.workspaceId, workspaceId)));
+  if (!row) throw notFound('Connection', id);
+  return row;
+}
+
+export async function listConnections(db: Db, workspaceId: string): Promise<ConnectionRow[]> {
+  return db
+    .select()
+    .from(connections)
+    .where(eq(connections.workspaceId, workspaceId))
+    .orderBy(desc(connections.id));
+}
+
+/** A fresh consent round trip, e.g. to reconnect after `needs_reauth`. */
+export async function authorizeAgain(ctx: AppContext, workspaceId: string, id: string): Promise<string> {
+  const row = await getConnection(ctx.db, workspaceId, id);
+  return newAuthorizeUrl(ctx, ctx.db, row);
+}
+
+export class OAuthCallbackError extends Error {}
+
+/**
+ * The CRM sent the person back with a code. The state must be one we issued, unused and
+ * recent; the account must not belong to another workspace. Returns the connection and
+ * whether it was waiting for a reconnect (so pushes that waited can resume).
+ */
+export async function completeAuthorization(
+  ctx: AppContext,
+  state: string,
+  code: string,
+): Promise<{ connection: ConnectionRow; reconnected: boolean }> {
+  const [issued] = await ctx.db.delete(oauthStates).where(eq(oauthStates.state, state)).returning();
+  if (!issued || issued.createdAt.getTime() < Date.now() - stateLifetimeMs) {
+    throw new OAuthCallbackError(
+      'This sign-in link is unknown, already used or expired. Start the connection again.',
+    );
+  }
+  const row = await getConnection(ctx.db, issued.workspaceId, issued.connectionId);
+  const connector = connectors[row.provider];
+  let exchanged: Awaited<ReturnType<CrmConnector['exchangeCode']>>;
+  try {
+    exchanged = await connector.exchangeCode(endpointsOf(row), oauthClientOf(ctx, row), code);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new OAuthCallbackError(`The CRM refused the sign-in: ${message}`);
+  }
+  if (row.accountId && row.accountId !== exchanged.account.accountId) {
+    throw new OAuthCallbackError(
+      `This connection belongs to account ${row.accountId}, but you signed in to ${exchanged.account.accountId}. ` +
+        'Sign in to the same account, or create a new connection.',
+    );
+  }
+  try {
+    const [connection] = await ctx.db
+      .update(connections)
+      .set({
+        status: 'connected',
+        accountId: exchanged.account.accountId,
+        ...tokenColumns(ctx, exchanged.tokens),
+        lastError: null,
+        lastErrorAt: null,
+        lastSuccessAt: new Date(),
+        updatedAt: new Date(),
+      })
+      .where(eq(connections.id, row.id))
+      .returning();
+    if (!connection) throw notFound('Connection', row.id);
+    return { connection, reconnected: row.status === 'needs_reauth' };
+  } catch (error) {
+    if (uniqueViolation(error) === 'connections_account_idx') {
+      const what = row.provider === 'salesforce' ? 'Salesforce org' : 'HubSpot portal';
+      throw new OAuthCallbackError(
+        `${what} ${exchanged.account.accountId} is already connected to another refsync workspace. ` +
+          'An account can be connected to one workspace at a time; disconnect it there first.',
+      );
+    }
+    throw error;
+  }
+}
+
+function tokenColumns(ctx: AppContext, tokens: TokenSet) {
+  return {
+    accessTokenSealed: ctx.secrets.seal(tokens.accessToken),
+    ...(tokens.refreshToken ? { refreshTokenSealed: ctx.secrets.seal(tokens.refreshToken) } : {}),
+    tokenExpiresAt: tokens.expiresAt ?? null,
+    ...(tokens.instanceUrl ? { instanceUrl: tokens.instanceUrl } : {}),
+  };
+}
+
+export async function deleteConnection(db: Db, workspaceId: string, id: string): Promise<void> {
+  await getConnection(db, workspaceId, id);
+  await db.transaction(async (tx) => {
+    await tx.delete(oauthStates).where(eq(oauthStates.connectionId, id));
+    await tx
+      .update(connections)
+      .set({
+        status: 'needs_reauth',
+        accessTokenSealed: null,
+        refreshTokenSealed: null,
+        accountId: null,
+        lastError: 'Disconnected by a user',
+        lastErrorAt: new Date(),
+        updatedAt: new Date(),
+      })
+      .where(eq(connections.id, id));
+  });
+}
+
+/** Thrown when a connection cannot be used until a person reconnects it. */
+export class ConnectionNeedsReauth extends Error {
+  constructor(
+    readonly connectionId: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ConnectionNeedsReauth';
+  }
+}
+
+async function markNeedsReauth(ctx: AppContext, id: string, message: string): Promise<void> {
+  await ctx.db
+    .update(connections)
+    .set({ status: 'needs_reauth', lastError: message, lastErrorAt: new Date(), updatedAt: new Date() })
+    .where(eq(connections.id, id));
+}
+
+async function refreshTokens(ctx: AppContext, row: ConnectionRow): Promise<ConnectionRow> {
+  const refreshToken = row.refreshTokenSealed ? ctx.secrets.open(row.refreshTokenSealed) : undefined;
+  if (!refreshToken) {
+    const message = 'The CRM refused the access token and there is no refresh token; reconnect.';
+    await markNeedsReauth(ctx, row.id, message);
+    throw new ConnectionNeedsReauth(row.id, message);
+  }
+  let tokens: TokenSet;
+  try {
+    tokens = await connectors[row.provider].refresh(endpointsOf(row), oauthClientOf(ctx, row), refreshToken);
+  } catch (error) {
+    if (error instanceof CrmError && (error.kind === 'unavailable' || error.kind === 'rate_limited'))
+      throw error;
+    const message = `Refreshing the access token failed: ${error instanceof Error ? error.message : String(error)}`;
+    await markNeedsReauth(ctx, row.id, message);
+    throw new ConnectionNeedsReauth(row.id, message);
+  }
+  const [updated] = await ctx.db
+    .update(connections)
+    .set({ ...tokenColumns(ctx, tokens), updatedAt: new Date() })
+    .where(eq(connections.id, row.id))
+    .returning();
+  if (!updated) throw notFound('Connection', row.id);
+  return updated;
+}
+
+function sessionOf(ctx: AppContext, row: ConnectionRow): CrmSession {
+  if (!row.accessTokenSealed || !row.accountId) {
+    throw new ConnectionNeedsReauth(row.id, 'The connection has no tokens; finish connecting it.');
+  }
+  return {
+    endpoints: endpointsOf(row),
+    accessToken: ctx.secrets.open(row.accessTokenSealed),
+    instanceUrl: row.instanceUrl ?? undefined,
+    accountId: row.accountId,
+  };
+}
+
+/**
+ * Runs `call` with a working session: refreshes a token about to expire, and on a 401
+ * refreshes once and tries again. A refresh the CRM refuses marks the connection
+ * `needs_reauth` with the CRM's message. Every answer updates the connection's health.
+ */
+export async function withCrm<T>(
+  ctx: AppContext,
+  connectionId: string,
+  call: (session: CrmSession, connector: CrmConnector, connection: ConnectionRow) => Promise<T>,
+): Promise<T> {
+  const [found] = await ctx.db.select().from(connections).where(eq(connections.id, connectionId));
+  if (!found) throw new ConnectionNeedsReauth(connectionId, 'The connection no longer exists.');
+  let row = found;
+  if (row.status !== 'connected') {
+    throw new ConnectionNeedsReauth(row.id, row.lastError ?? 'The connection is not connected.');
+  }
+  const connector = connectors[row.provider];
+  if (row.tokenExpiresAt && row.tokenExpiresAt.getTime() - refreshMarginMs < Date.now()) {
+    row = await refreshTokens(ctx, row);
+  }
+  try {
+    const result = await call(sessionOf(ctx, row), connector, row).catch(async (error: unknown) => {
+      if (!(error instanceof CrmError) || error.kind !== 'auth') throw error;
+      row = await refreshTokens(ctx, row);
+      return call(sessionOf(ctx, row), connector, row);
+    });
+    await recordHealth(ctx, row.id, undefined);
+    return result;
+  } catch (error) {
+    if (error instanceof CrmError) {
+      if (error.kind === 'auth') {
+        const message = `The CRM refused a freshly refreshed token: ${error.message}`;
+        await markNeedsReauth(ctx, row.id, message);
+        throw new ConnectionNeedsReauth(row.id, message);
+      }
+      await recordHealth(ctx, row.id, `${error.crmCode}: ${error.message}`);
+    }
+    throw error;
+  }
+}
+
+/** Last success is written at most every few seconds, so a busy connection is not a hot row. */
+async function recordHealth(ctx: AppContext, id: string, error: string | undefined): Promise<void> {
+  if (error === undefined) {
+    await ctx.db
+      .update(connections)
+      .set({ lastSuccessAt: new Date() })
+      .where(
+        and(
+          eq(connections.id, id),
+          sql`(${connections.lastSuccessAt} is null or ${connections.lastSuccessAt} < now() - interval '5 seconds')`,
+        ),
+      );
+    return;
+  }
+  await ctx.db
+    .update(connections)
+    .set({ lastError: error, lastErrorAt: new Date() })
+    .where(eq(connections.id, id));
+}

@@ -1,0 +1,52 @@
+import type { CrmConnector } from '../types.ts';
+import type { HubspotConnectorOptions } from './client.ts';
+import { createDeal } from './deals.ts';
+import {
+  DEFAULT_API_CALL_ATTEMPTS,
+  HUBSPOT_ENDPOINTS,
+  LIMITS,
+  MAX_API_CALL_ATTEMPTS,
+  PUSH_OBJECTS,
+  STANDARD_MAPPINGS,
+  SYSTEM_FIELD_NAMES,
+} from './facts.ts';
+import { findBy } from './find.ts';
+import { authorizeUrl, exchangeCode, refresh } from './oauth.ts';
+import { createField, describe } from './properties.ts';
+import { recordUrl } from './record-url.ts';
+import { create, update } from './write.ts';
+
+export type { HubspotConnectorOptions } from './client.ts';
+
+/** HubSpot behind the CrmConnector interface, through `@hubspot/api-client`. */
+export function createHubspotConnector(options: HubspotConnectorOptions = {}): CrmConnector {
+  const attempts = options.numberOfApiCallRetries ?? DEFAULT_API_CALL_ATTEMPTS;
+  if (!Number.isInteger(attempts) || attempts < 0 || attempts > MAX_API_CALL_ATTEMPTS) {
+    throw new RangeError(`numberOfApiCallRetries must be an integer from 0 to ${MAX_API_CALL_ATTEMPTS}`);
+  }
+  return {
+    provider: 'hubspot',
+    defaultEndpoints: HUBSPOT_ENDPOINTS,
+    pushObjects: PUSH_OBJECTS,
+    standardMappings: (object) => (STANDARD_MAPPINGS[object] ?? []).map((mapping) => ({ ...mapping })),
+    systemFieldNames: () => ({ ...SYSTEM_FIELD_NAMES }),
+    batchSize: LIMITS.batchInputs,
+
+    authorizeUrl,
+    exchangeCode: (endpoints, client, code) => exchangeCode(endpoints, client, code, attempts),
+    refresh: (endpoints, client, refreshToken) => refresh(endpoints, client, refreshToken, attempts),
+
+    describe: (session, object) => describe(session, object, attempts),
+    createField: (session, object, field) => createField(session, object, field, attempts),
+    findBy: (session, object, field, values, fields) =>
+      findBy(session, object, field, values, fields, attempts),
+    // HubSpot allows one contact per email whatever the caller wants: `allowDuplicates`
+    // cannot be honoured, and a duplicate comes back as its record's `duplicate` outcome.
+    create: (session, object, records) => create(session, object, records, attempts),
+    update: (session, object, updates) => update(session, object, updates, attempts),
+    createDeal: (session, deal) => createDeal(session, deal, attempts),
+    recordUrl,
+  };
+}
+
+export const hubspotConnector: CrmConnector = createHubspotConnector();

@@ -1,0 +1,77 @@
+import type { Property } from '@hubspot/api-client/lib/codegen/crm/properties/models/Property.js';
+import {
+  PropertyCreateFieldTypeEnum,
+  PropertyCreateTypeEnum,
+} from '@hubspot/api-client/lib/codegen/crm/properties/models/PropertyCreate.js';
+import { CrmError } from '../errors.ts';
+import type { CrmField, CrmFieldType, CrmSession, NewField } from '../types.ts';
+import { sessionApis } from './client.ts';
+import { hubspotCall } from './errors.ts';
+import { OBJECTS, TYPES_BY_FIELD_TYPE, TYPES_BY_PROPERTY_NAME, TYPES_BY_PROPERTY_TYPE } from './facts.ts';
+
+/** HubSpot properties (the properties API) as CrmFields, and new refsync properties. */
+
+function fieldType(property: Property): CrmFieldType {
+  return (
+    TYPES_BY_PROPERTY_NAME[property.name] ??
+    TYPES_BY_FIELD_TYPE[property.fieldType] ??
+    TYPES_BY_PROPERTY_TYPE[property.type] ??
+    'other'
+  );
+}
+
+export function toCrmField(property: Property): CrmField {
+  // Calculated properties are filled by HubSpot; a value sent for them is dropped.
+  const writable = property.modificationMetadata?.readOnlyValue !== true && property.calculated !== true;
+  return {
+    name: property.name,
+    label: property.label,
+    type: fieldType(property),
+    // HubSpot requires no property on create through the API (an email is not even needed).
+    required: false,
+    createable: writable,
+    updateable: writable,
+    custom: property.hubspotDefined !== true,
+  };
+}
+
+export async function describe(session: CrmSession, object: string, attempts: number): Promise<CrmField[]> {
+  const apis = sessionApis(session, attempts);
+  const answer = await hubspotCall(() => apis.properties.getAll(object));
+  return answer.results.filter((property) => property.archived !== true).map(toCrmField);
+}
+
+/** How each kind of new field is stored: HubSpot has no url type, so a url is text. */
+const NEW_FIELD_TYPES: Record<NewField['type'], PropertyCreateFieldTypeEnum> = {
+  string: PropertyCreateFieldTypeEnum.Text,
+  textarea: PropertyCreateFieldTypeEnum.Textarea,
+  url: PropertyCreateFieldTypeEnum.Text,
+};
+
+export async function createField(
+  session: CrmSession,
+  object: string,
+  field: NewField,
+  attempts: number,
+): Promise<void> {
+  const facts = OBJECTS[object];
+  if (facts === undefined) {
+    throw new CrmError(
+      'validation',
+      'UNKNOWN_OBJECT',
+      `refsync cannot create properties on HubSpot ${object}`,
+    );
+  }
+  const apis = sessionApis(session, attempts);
+  await hubspotCall(() =>
+    apis.properties.create(object, {
+      name: field.name,
+      label: field.label,
+      type: PropertyCreateTypeEnum.String,
+      fieldType: NEW_FIELD_TYPES[field.type],
+      groupName: facts.propertyGroup,
+      description: 'Written by refsync.',
+      formField: false,
+    }),
+  );
+}

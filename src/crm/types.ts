@@ -1,0 +1,155 @@
+import type { CrmError } from './errors.ts';
+
+export const providers = ['salesforce', 'hubspot'] as const;
+export type Provider = (typeof providers)[number];
+
+/** Where a connection talks to: the real service by default, a sandbox CRM in tests. */
+export interface ProviderEndpoints {
+  /** Salesforce: login URL (OAuth). HubSpot: API base (replaces https://api.hubapi.com). */
+  baseUrl: string;
+  /** Where the person consents. Salesforce: same as baseUrl. HubSpot: https://app.hubspot.com. */
+  authorizeBaseUrl: string;
+}
+
+export interface OAuthClient {
+  clientId: string;
+  clientSecret: string;
+  redirectUri: string;
+}
+
+export interface TokenSet {
+  accessToken: string;
+  /** Absent on a refresh that did not rotate it. */
+  refreshToken: string | undefined;
+  /** When the access token stops working; undefined when the CRM does not say. */
+  expiresAt: Date | undefined;
+  /** Salesforce: the org's instance URL; HubSpot: undefined. */
+  instanceUrl: string | undefined;
+}
+
+export interface ConnectedAccount {
+  /** Salesforce org ID (18 chars) or HubSpot portal (hub) ID. */
+  accountId: string;
+  userId: string | undefined;
+}
+
+/** What a connector needs for one call: where to go and the current access token. */
+export interface CrmSession {
+  endpoints: ProviderEndpoints;
+  accessToken: string;
+  instanceUrl: string | undefined;
+  accountId: string;
+}
+
+export type CrmFieldType =
+  | 'string'
+  | 'textarea'
+  | 'email'
+  | 'phone'
+  | 'url'
+  | 'number'
+  | 'boolean'
+  | 'date'
+  | 'datetime'
+  | 'picklist'
+  | 'id'
+  | 'reference'
+  | 'other';
+
+export interface CrmField {
+  name: string;
+  label: string;
+  type: CrmFieldType;
+  /** Must be given on create (Salesforce: not nillable, no default, createable). */
+  required: boolean;
+  createable: boolean;
+  updateable: boolean;
+  custom: boolean;
+}
+
+/** A record found in the CRM, with the values refsync asked for. */
+export interface CrmRecord {
+  id: string;
+  object: string;
+  createdAt: Date | undefined;
+  values: Record<string, unknown>;
+  /** Salesforce Lead: converted, and the Contact it became. */
+  convertedContactId?: string | undefined;
+}
+
+export type WriteOutcome = { ok: true; id: string } | { ok: false; error: CrmError };
+
+export interface NewField {
+  name: string;
+  label: string;
+  type: 'string' | 'textarea' | 'url';
+}
+
+export interface DealInput {
+  pipeline: string;
+  stage: string;
+  name: string;
+  contactId: string;
+}
+
+/**
+ * One CRM behind one interface. Methods taking lists do the batching the CRM allows
+ * (Salesforce collections of 200, HubSpot batches of 100) and return one outcome per input,
+ * in input order; a call-level failure (auth, rate limit, outage) throws a CrmError.
+ */
+export interface CrmConnector {
+  provider: Provider;
+  defaultEndpoints: ProviderEndpoints;
+  /** The objects referrals and members can be pushed as (e.g. Lead, Contact / contacts). */
+  pushObjects: readonly string[];
+  /** The fields a push always fills from the referral (name, email, company). */
+  standardMappings(object: string): Array<{ crmField: string; from: string }>;
+  /** Suggested names of the fields refsync always writes (`referralId`, `source`, ...). */
+  systemFieldNames(object: string): Record<SystemField, string>;
+  /** Largest list one batched call takes. */
+  batchSize: number;
+
+  authorizeUrl(endpoints: ProviderEndpoints, client: OAuthClient, state: string): string;
+  exchangeCode(
+    endpoints: ProviderEndpoints,
+    client: OAuthClient,
+    code: string,
+  ): Promise<{ tokens: TokenSet; account: ConnectedAccount }>;
+  refresh(endpoints: ProviderEndpoints, client: OAuthClient, refreshToken: string): Promise<TokenSet>;
+
+  describe(session: CrmSession, object: string): Promise<CrmField[]>;
+  createField(session: CrmSession, object: string, field: NewField): Promise<void>;
+  /** Records whose `field` equals one of `values` (emails matched case-insensitively). */
+  findBy(
+    session: CrmSession,
+    object: string,
+    field: string,
+    values: string[],
+    fields: string[],
+  ): Promise<CrmRecord[]>;
+  create(
+    session: CrmSession,
+    object: string,
+    records: Array<Record<string, unknown>>,
+    options: { allowDuplicates: boolean },
+  ): Promise<WriteOutcome[]>;
+  update(
+    session: CrmSession,
+    object: string,
+    updates: Array<{ id: string; values: Record<string, unknown> }>,
+  ): Promise<WriteOutcome[]>;
+  /** Salesforce CampaignMember; undefined where the CRM has no campaigns. */
+  addToCampaign?(
+    session: CrmSession,
+    campaignId: string,
+    object: string,
+    recordId: string,
+  ): Promise<WriteOutcome>;
+  /** HubSpot deal associated with the contact; undefined where not supported. */
+  createDeal?(session: CrmSession, deal: DealInput): Promise<WriteOutcome>;
+  /** A link a person can open to see the record. */
+  recordUrl(session: CrmSession, object: string, id: string): string;
+}
+
+export const systemFields = ['referralId', 'source', 'sourceNote', 'referralUrl', 'memberUrl'] as const;
+export type SystemField = (typeof systemFields)[number];

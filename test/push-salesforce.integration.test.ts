@@ -1,0 +1,445 @@
+import jsforce from 'jsforce';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pushSubscriber } from '../src/push/subscriber.ts';
+import type { EventSubscriber } from '../src/queue/subscriber.ts';
+import { sandboxPlugins } from '../src/sandbox/index.ts';
+import { fileSandboxStore, memorySandboxStore } from '../src/sandbox/store.ts';
+import { type ApiClient, eventually, startTestApp, type TestApp } from './helpers/app.ts';
+import { SandboxSalesforce } from './helpers/crm.ts';
+
+interface PushLogEntry {
+  id: string;
+  action: string;
+  subjectId: string;
+  crmObject: string | null;
+  crmId: string | null;
+  crmUrl: string | null;
+  crmCode: string | null;
+  message: string | null;
+  retryable: boolean;
+}
+
+interface Referral {
+  id: string;
+  milestone: string;
+  history: Array<{ to: string; reason: string | null; actor: string }>;
+}
+
+let testApp: TestApp;
+let api: ApiClient;
+let sf: SandboxSalesforce;
+let connectionId: string;
+let crm: jsforce.Connection;
+void fileSandboxStore;
+
+beforeAll(async () => {
+  testApp = await startTestApp({
+    subscribers: [pushSubscriber as unknown as EventSubscriber],
+    plugins: sandboxPlugins(memorySandboxStore()),
+  });
+  api = (await testApp.newWorkspace()).api;
+  sf = await SandboxSalesforce.createOrg(testApp);
+  connectionId = await sf.connect(api);
+  crm = new jsforce.Connection({
+    oauth2: {
+      loginUrl: SandboxSalesforce.baseUrl(testApp),
+      clientId: sf.org.clientId,
+      clientSecret: sf.org.clientSecret,
+    },
+    version: '62.0',
+  });
+  await crm.login(sf.org.username, sf.org.password);
+});
+afterAll(() => testApp.close());
+
+const newProgram = async () =>
+  (
+    await api.post<{ id: string }>('/api/v1/programs', {
+      name: `P ${Math.random()}`,
+      referralFields: [{ key: 'seats', label: 'Seats', type: 'number' }],
+    })
+  ).body.id;
+
+const settingsFor = async (programId: string, body: Record<string, unknown> = {}) => {
+  const response = await api.post<{ id: string }>('/api/v1/push-settings', {
+    programId,
+    connectionId,
+    crmObject: 'Lead',
+    ...body,
+  });
+  expect(response.status, JSON.stringify(response.body)).toBe(201);
+  return response.body.id;
+};
+
+const logOf = async (subjectId: string, action?: string) =>
+  eventually(async () => {
+    const entries = (await api.get<{ data: PushLogEntry[] }>(`/api/v1/push-log?subjectId=${subjectId}`)).body
+      .data;
+    const match = entries.find((entry) => (action ? entry.action === action : true));
+    return match;
+  }, 20_000);
+
+const uniqueEmail = (label: string) => `${label}.${Math.random().toString(36).slice(2, 8)}@Prospect.example`;
+
+describe('connecting Salesforce', () => {
+  it('connects through OAuth and shows its health', async () => {
+    const connection = await api.get<Record<string, unknown>>(`/api/v1/connections/${connectionId}`);
+    expect(connection.body).toMatchObject({
+      provider: 'salesforce',
+      status: 'connected',
+      accountId: sf.org.orgId,
+    });
+    expect(connection.body.lastSuccessAt).not.toBeNull();
+    expect(JSON.stringify(connection.body)).not.toContain(sf.org.clientSecret);
+  });
+
+  it('refuses the same org in a second workspace, naming the reason', async () => {
+    const { api: other } = await testApp.newWorkspace('other');
+    await expect(sf.connect(other)).rejects.toThrow(/already connected to another refsync workspace/);
+  });
+
+  it('refuses a callback with an unknown state', async () => {
+    const response = await fetch(`${testApp.url}/oauth/callback?code=abc&state=forged`);
+    expect(response.status).toBe(400);
+    expect(await response.text()).toContain('unknown, already used or expired');
+  });
+
+  it('creates the fields refsync writes, once', async () => {
+    const first = await api.post<{ created: string[]; existing: string[] }>(
+      `/api/v1/connections/${connectionId}/fields`,
+      {
+        object: 'Lead',
+      },
+    );
+    expect(first.status).toBe(200);
+    expect(first.body.created.sort()).toEqual([
+      'Refsync_Member_Url__c',
+      'Refsync_Referral_Id__c',
+      'Refsync_Referral_Url__c',
+      'Refsync_Source_Note__c',
+      'Refsync_Source__c',
+    ]);
+    const second = await api.post<{ created: string[]; existing: string[] }>(
+      `/api/v1/connections/${connectionId}/fields`,
+      {
+        object: 'Lead',
+      },
+    );
+    expect(second.body.created).toEqual([]);
+    expect(second.body.existing).toHaveLength(5);
+    const fields = await api.get<{ data: Array<{ name: string; required: boolean }> }>(
+      `/api/v1/connections/${connectionId}/fields?object=Lead`,
+    );
+    expect(fields.body.data.find((field) => field.name === 'Company')?.required).toBe(true);
+  });
+});
+
+describe('push settings are checked against the org', () => {
+  it.each([
+    [
+      { mappings: [{ crmField: 'NoSuchField__c', from: 'referral.company' }] },
+      'mappings.0.crmField',
+      'has no field',
+    ],
+    [{ mappings: [{ crmField: 'Company', from: 'referral.nothing' }] }, 'mappings.0.from', 'unknown source'],
+    [
+      { mappings: [{ crmField: 'NumberOfEmployees', from: 'referral.company' }] },
+      'mappings.0.from',
+      'is text but',
+    ],
+    [{ mappings: [{ crmField: 'NumberOfEmployees', value: 'many' }] }, 'mappings.0.value', 'does not fit'],
+    [{ crmObject: 'Opportunity' }, 'crmObject', 'must be one of'],
+    [{ systemFields: { referralId: 'Missing_Field__c' } }, 'systemFields.referralId', 'has no field'],
+    [{ existingPolicy: 'deny', subject: 'member', crmObject: 'Contact' }, 'existingPolicy', 'referrals only'],
+  ])('rejects %j naming %s', async (body, field, text) => {
+    const programId = await newProgram();
+    const response = await api.post<{ error: { details: Array<{ field: string; message: string }> } }>(
+      '/api/v1/push-settings',
+      { programId, connectionId, crmObject: 'Lead', ...body },
+    );
+    expect(response.status).toBe(400);
+    const issue = response.body.error.details.find((detail) => detail.field === field);
+    expect(issue?.message).toContain(text);
+    const listed = await api.get<{ data: unknown[] }>(`/api/v1/push-settings?programId=${programId}`);
+    expect(listed.body.data).toEqual([]);
+  });
+
+  it('rejects a required Lead field left unmapped', async () => {
+    await sf.admin('POST', '/fields', { object: 'Lead', name: 'Region', type: 'string', required: true });
+    const programId = await newProgram();
+    const missing = await api.post<{ error: { message: string } }>('/api/v1/push-settings', {
+      programId,
+      connectionId,
+      crmObject: 'Lead',
+    });
+    expect(missing.status).toBe(400);
+    expect(missing.body.error.message).toContain('Lead requires Region__c');
+  });
+});
+
+describe('pushing referrals as Leads', () => {
+  let programId: string;
+  beforeAll(async () => {
+    programId = await newProgram();
+    await settingsFor(programId, {
+      mappings: [
+        { crmField: 'Region__c', value: 'EMEA' },
+        { crmField: 'NumberOfEmployees', from: 'referral.custom.seats' },
+        { crmField: 'Description', from: 'member.fullName' },
+      ],
+    });
+  });
+
+  it('creates a Lead with the mapped fields, the referral ID and links, and remembers it', async () => {
+    const member = (
+      await api.post<{ id: string }>('/api/v1/members', {
+        programId,
+        firstName: 'Ada',
+        lastName: 'Lovelace',
+        email: uniqueEmail('ada'),
+      })
+    ).body;
+    const email = uniqueEmail('bob');
+    const referral = (
+      await api.post<Referral>('/api/v1/referrals', {
+        programId,
+        memberId: member.id,
+        firstName: 'Bob',
+        lastName: 'Buyer',
+        email,
+        company: 'Prospect Ltd',
+        source: 'partner form',
+        sourceNote: 'met at the fair',
+        customFields: { seats: 40 },
+      })
+    ).body;
+    const entry = await logOf(referral.id, 'created');
+    expect(entry).toMatchObject({ crmObject: 'Lead', retryable: false });
+    expect(entry.crmId).toMatch(/^00Q/);
+    const lead = (await crm.sobject('Lead').retrieve(entry.crmId ?? '')) as Record<string, unknown>;
+    expect(lead).toMatchObject({
+      FirstName: 'Bob',
+      LastName: 'Buyer',
+      Email: email,
+      Company: 'Prospect Ltd',
+      Region__c: 'EMEA',
+      NumberOfEmployees: 40,
+      Description: 'Ada Lovelace',
+      Refsync_Referral_Id__c: referral.id,
+      Refsync_Source__c: 'partner form',
+      Refsync_Source_Note__c: 'met at the fair',
+      Refsync_Referral_Url__c: `${testApp.url}/api/v1/referrals/${referral.id}`,
+      Refsync_Member_Url__c: `${testApp.url}/api/v1/members/${member.id}`,
+    });
+  });
+
+  it('reports the CRM error verbatim and does not retry a validation failure', async () => {
+    const referral = (
+      await api.post<Referral>('/api/v1/referrals', {
+        programId,
+        lastName: 'NoCompany',
+        email: uniqueEmail('nc'),
+      })
+    ).body;
+    const entry = await logOf(referral.id, 'failed');
+    expect(entry.crmCode).toBe('REQUIRED_FIELD_MISSING');
+    expect(entry.message).toContain('Company');
+    expect(entry.retryable).toBe(false);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const all = (await api.get<{ data: PushLogEntry[] }>(`/api/v1/push-log?subjectId=${referral.id}`)).body
+      .data;
+    expect(all).toHaveLength(1);
+  });
+
+  it('creates one Lead when the push job runs twice', async () => {
+    const email = uniqueEmail('twice');
+    const referral = (
+      await api.post<Referral>('/api/v1/referrals', { programId, lastName: 'Twice', company: 'T', email })
+    ).body;
+    const entry = await logOf(referral.id, 'created');
+    const retried = await api.post(`/api/v1/push-log/${entry.id}/retry`);
+    expect(retried.status).toBe(202);
+    await api.post(`/api/v1/push-log/${entry.id}/retry`);
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const leads = await crm.query<{ Id: string }>(`SELECT Id FROM Lead WHERE Email = '${email}'`);
+    expect(leads.totalSize).toBe(1);
+  });
+});
+
+describe('when the email already matches a Lead', () => {
+  const existingLead = async (email: string, values: Record<string, unknown> = {}) => {
+    const result = await crm
+      .sobject('Lead')
+      .create({ LastName: 'Existing', Company: 'Old Co', Email: email, Region__c: 'US', ...values });
+    if (!('id' in result) || !result.success) throw new Error('lead not created');
+    return result.id;
+  };
+
+  const pushWithPolicy = async (policy: string, extra: Record<string, unknown> = {}) => {
+    const programId = await newProgram();
+    await settingsFor(programId, {
+      existingPolicy: policy,
+      mappings: [{ crmField: 'Region__c', value: 'EMEA' }],
+      ...extra,
+    });
+    return programId;
+  };
+
+  it('do_nothing links the referral to it and changes nothing', async () => {
+    const email = uniqueEmail('nothing');
+    const leadId = await existingLead(email);
+    const programId = await pushWithPolicy('do_nothing');
+    const referral = (
+      await api.post<Referral>('/api/v1/referrals', {
+        programId,
+        lastName: 'New',
+        company: 'New Co',
+        email: email.toUpperCase(),
+      })
+    ).body;
+    const entry = await logOf(referral.id, 'skipped');
+    expect(entry.crmId).toBe(leadId);
+    expect(entry.message).toContain('do_nothing');
+    const lead = (await crm.sobject('Lead').retrieve(leadId)) as Record<string, unknown>;
+    expect(lead).toMatchObject({ LastName: 'Existing', Company: 'Old Co' });
+  });
+
+  it('fill_blank writes only the fields that are empty', async () => {
+    const email = uniqueEmail('fill');
+    const leadId = await existingLead(email, { FirstName: null });
+    const programId = await pushWithPolicy('fill_blank');
+    const referral = (
+      await api.post<Referral>('/api/v1/referrals', {
+        programId,
+        firstName: 'Filled',
+        lastName: 'New',
+        company: 'New Co',
+        email,
+      })
+    ).body;
+    const entry = await logOf(referral.id, 'updated');
+    expect(entry.crmId).toBe(leadId);
+    const lead = (await crm.sobject('Lead').retrieve(leadId)) as Record<string, unknown>;
+    expect(lead).toMatchObject({
+      FirstName: 'Filled',
+      LastName: 'Existing',
+      Company: 'Old Co',
+      Region__c: 'US',
+    });
+    expect(lead.Refsync_Referral_Id__c).toBe(referral.id);
+  });
+
+  it('overwrite writes every mapped field', async () => {
+    const email = uniqueEmail('over');
+    const leadId = await existingLead(email);
+    const programId = await pushWithPolicy('overwrite');
+    const referral = (
+      await api.post<Referral>('/api/v1/referrals', { programId, lastName: 'New', company: 'New Co', email })
+    ).body;
+    await logOf(referral.id, 'updated');
+    const lead = (await crm.sobject('Lead').retrieve(leadId)) as Record<string, unknown>;
+    expect(lead).toMatchObject({ LastName: 'New', Company: 'New Co', Region__c: 'EMEA' });
+  });
+
+  it('deny moves the referral to the denied milestone, with the reason', async () => {
+    const email = uniqueEmail('deny');
+    const leadId = await existingLead(email);
+    const programId = await pushWithPolicy('deny', { denyGraceMinutes: 0 });
+    const referral = (
+      await api.post<Referral>('/api/v1/referrals', { programId, lastName: 'New', company: 'New Co', email })
+    ).body;
+    const entry = await logOf(referral.id, 'denied');
+    expect(entry.crmId).toBe(leadId);
+    const after = (await api.get<Referral>(`/api/v1/referrals/${referral.id}`)).body;
+    expect(after.milestone).toBe('lost');
+    expect(after.history.at(-1)).toMatchObject({ to: 'lost', actor: `crm:${connectionId}` });
+    expect(after.history.at(-1)?.reason).toContain(leadId);
+  });
+
+  it('deny leaves the referral alone when the Lead was created in the last 60 minutes', async () => {
+    const email = uniqueEmail('young');
+    await existingLead(email);
+    const programId = await pushWithPolicy('deny');
+    const referral = (
+      await api.post<Referral>('/api/v1/referrals', { programId, lastName: 'New', company: 'New Co', email })
+    ).body;
+    const entry = await logOf(referral.id, 'skipped');
+    expect(entry.message).toContain('less than 60 minutes');
+    expect((await api.get<Referral>(`/api/v1/referrals/${referral.id}`)).body.milestone).toBe('submitted');
+  });
+
+  it('create_duplicate creates a second Lead past the duplicate rule', async () => {
+    const email = uniqueEmail('dup');
+    await existingLead(email);
+    const programId = await pushWithPolicy('create_duplicate');
+    const referral = (
+      await api.post<Referral>('/api/v1/referrals', { programId, lastName: 'Dup', company: 'Dup Co', email })
+    ).body;
+    await logOf(referral.id, 'created');
+    const leads = await crm.query<{ Id: string }>(`SELECT Id FROM Lead WHERE Email = '${email}'`);
+    expect(leads.totalSize).toBe(2);
+  });
+
+  it('updates the Contact of a converted Lead instead of the Lead', async () => {
+    const email = uniqueEmail('conv');
+    const leadId = await existingLead(email);
+    const converted = await sf.admin<{ contactId: string }>('POST', `/leads/${leadId}/convert`, {});
+    const programId = await pushWithPolicy('overwrite');
+    const referral = (
+      await api.post<Referral>('/api/v1/referrals', {
+        programId,
+        firstName: 'Conv',
+        lastName: 'Erted',
+        company: 'C',
+        email,
+      })
+    ).body;
+    const entry = await logOf(referral.id, 'updated');
+    expect(entry.crmObject).toBe('Contact');
+    expect(entry.crmId).toBe(converted.contactId);
+    const contact = (await crm.sobject('Contact').retrieve(converted.contactId)) as Record<string, unknown>;
+    expect(contact).toMatchObject({ FirstName: 'Conv', LastName: 'Erted' });
+  });
+});
+
+describe('campaigns', () => {
+  it('adds pushed Leads to the program campaign, or the one named on the referral', async () => {
+    const programCampaign = await crm.sobject('Campaign').create({ Name: 'Referral program' });
+    const referralCampaign = await crm.sobject('Campaign').create({ Name: 'Spring push' });
+    if (!('id' in programCampaign) || !('id' in referralCampaign)) throw new Error('campaigns not created');
+    const programId = (
+      await api.post<{ id: string }>('/api/v1/programs', {
+        name: 'Campaigns',
+        referralFields: [{ key: 'crm_campaign_id', label: 'Campaign', type: 'text' }],
+      })
+    ).body.id;
+    await settingsFor(programId, {
+      campaignId: programCampaign.id,
+      mappings: [{ crmField: 'Region__c', value: 'EMEA' }],
+    });
+    const plain = (
+      await api.post<Referral>('/api/v1/referrals', {
+        programId,
+        lastName: 'A',
+        company: 'A',
+        email: uniqueEmail('ca'),
+      })
+    ).body;
+    const named = (
+      await api.post<Referral>('/api/v1/referrals', {
+        programId,
+        lastName: 'B',
+        company: 'B',
+        email: uniqueEmail('cb'),
+        customFields: { crm_campaign_id: referralCampaign.id },
+      })
+    ).body;
+    const plainLead = (await logOf(plain.id, 'created')).crmId;
+    const namedLead = (await logOf(named.id, 'created')).crmId;
+    const members = await crm.query<{ CampaignId: string; LeadId: string }>(
+      `SELECT CampaignId, LeadId FROM CampaignMember WHERE LeadId IN ('${plainLead}', '${namedLead}')`,
+    );
+    const byLead = Object.fromEntries(members.records.map((record) => [record.LeadId, record.CampaignId]));
+    expect(byLead).toEqual({ [plainLead ?? '']: programCampaign.id, [namedLead ?? '']: referralCampaign.id });
+  });
+});
