@@ -78,6 +78,14 @@ describe('the refsync command', () => {
     expect(existsSync(join(dataDir, 'pgdata'))).toBe(true);
     const ready = await fetch(`${url}/readyz`);
     expect(ready.status).toBe(200);
+    // Embedded mode mounts the sandbox CRMs.
+    expect((await fetch(`${url}/sandbox/salesforce/services/data/`)).status).toBe(200);
+    const portal = await fetch(`${url}/sandbox/hubspot/_admin/portals`, {
+      method: 'POST',
+      body: '{}',
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(portal.status).toBe(201);
     const workspace = await fetch(`${url}/api/v1/workspace`, { headers: { authorization: `Bearer ${key}` } });
     expect(workspace.status).toBe(200);
 
@@ -92,6 +100,11 @@ describe('the refsync command', () => {
     const again = run(['start']);
     const [, urlAgain] = await waitFor(again, /refsync is running on (http:\/\/\S+)/);
     expect(again.output()).not.toContain('API key');
+    // Sandbox state is kept in the data folder across restarts.
+    const portals = (await (await fetch(`${urlAgain}/sandbox/hubspot/_admin/portals`)).json()) as {
+      results: unknown[];
+    };
+    expect(portals.results).toHaveLength(1);
     const stillValid = await fetch(`${urlAgain}/api/v1/workspace`, {
       headers: { authorization: `Bearer ${key}` },
     });
@@ -114,6 +127,28 @@ describe('the refsync command', () => {
       expect(response.status).toBe(200);
       started.child.kill('SIGTERM');
       expect(await started.exited).toBe(0);
+    } finally {
+      rmSync(ownDir, { recursive: true, force: true });
+    }
+  });
+
+  it('serves the sandbox CRMs alone with `refsync sandbox`', async () => {
+    const ownDir = mkdtempSync(join(tmpdir(), 'refsync-cli-sandbox-'));
+    try {
+      const started = run(['sandbox', '--port', '0'], { REFSYNC_DATA_DIR: ownDir });
+      const [, salesforceUrl] = await waitFor(started, /Salesforce: (http:\/\/\S+)/);
+      const [, hubspotUrl] = await waitFor(started, /HubSpot: +(http:\/\/\S+)/);
+      const org = await fetch(`${salesforceUrl}/_admin/orgs`, {
+        method: 'POST',
+        body: '{}',
+        headers: { 'content-type': 'application/json' },
+      });
+      expect(org.status).toBe(201);
+      expect((await fetch(`${hubspotUrl}/crm/v3/objects/contacts`)).status).toBe(401);
+      expect(existsSync(join(ownDir, 'pgdata'))).toBe(false);
+      started.child.kill('SIGTERM');
+      expect(await started.exited).toBe(0);
+      expect(existsSync(join(ownDir, 'sandbox', 'salesforce.json'))).toBe(true);
     } finally {
       rmSync(ownDir, { recursive: true, force: true });
     }

@@ -1,4 +1,5 @@
 import { Client } from '@hubspot/api-client';
+import { FilterOperatorEnum } from '@hubspot/api-client/lib/codegen/crm/contacts/models/Filter.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pushSubscriber } from '../src/push/subscriber.ts';
 import type { EventSubscriber } from '../src/queue/subscriber.ts';
@@ -184,4 +185,81 @@ describe('pushing referrals into HubSpot', () => {
       refsync_member_url: `${testApp.url}/api/v1/members/${member.id}`,
     });
   });
+
+  it.each([
+    ['do_nothing', 'skipped', { firstname: 'Old', lastname: 'Contact' }, 'submitted'],
+    ['overwrite', 'updated', { firstname: 'New', lastname: 'Name' }, 'submitted'],
+    ['deny', 'denied', { firstname: 'Old', lastname: 'Contact' }, 'lost'],
+  ] as const)('policy %s on an existing contact: %s', async (policy, action, properties, milestone) => {
+    const email = uniqueEmail(policy);
+    const existing = await hubspot.crm.contacts.basicApi.create({
+      properties: { email, firstname: 'Old', lastname: 'Contact' },
+      associations: [],
+    });
+    const programId = await programWith({ existingPolicy: policy, denyGraceMinutes: 0 });
+    const referral = (
+      await api.post<{ id: string }>('/api/v1/referrals', {
+        programId,
+        firstName: 'New',
+        lastName: 'Name',
+        email,
+      })
+    ).body;
+    const entry = await logOf(referral.id, action);
+    expect(entry.crmId).toBe(existing.id);
+    const contact = await hubspot.crm.contacts.basicApi.getById(existing.id, ['firstname', 'lastname']);
+    expect(contact.properties).toMatchObject(properties);
+    const after = await api.get<{ milestone: string }>(`/api/v1/referrals/${referral.id}`);
+    expect(after.body.milestone).toBe(milestone);
+  });
+
+  it('rejects mappings to properties the portal does not have, or of the wrong type', async () => {
+    const programId = (await api.post<{ id: string }>('/api/v1/programs', { name: 'bad mapping' })).body.id;
+    const response = await api.post<{ error: { details: Array<{ field: string; message: string }> } }>(
+      '/api/v1/push-settings',
+      {
+        programId,
+        connectionId,
+        crmObject: 'contacts',
+        mappings: [
+          { crmField: 'no_such_property', from: 'referral.company' },
+          { crmField: 'email', value: true },
+        ],
+      },
+    );
+    expect(response.status).toBe(400);
+    expect(response.body.error.details.map((detail) => detail.field).sort()).toEqual([
+      'mappings.0.crmField',
+      'mappings.1.value',
+    ]);
+  });
+
+  it('creates one contact when the push runs twice, and recovers from an outage', async () => {
+    const programId = await programWith({});
+    await hs.admin('PUT', '/faults', { outageSeconds: 2 });
+    const email = uniqueEmail('twice');
+    const referral = (
+      await api.post<{ id: string }>('/api/v1/referrals', { programId, lastName: 'Twice', email })
+    ).body;
+    const failed = await logOf(referral.id, 'failed');
+    expect(failed.retryable).toBe(true);
+    const entry = await eventually(async () => {
+      const entries = (await api.get<{ data: PushLogEntry[] }>(`/api/v1/push-log?subjectId=${referral.id}`))
+        .body.data;
+      return entries.find((item) => item.action === 'created');
+    }, 40_000);
+    await api.post(`/api/v1/push-log/${entry.id}/retry`);
+    await api.post(`/api/v1/push-log/${failed.id}/retry`);
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const found = await hubspot.crm.contacts.searchApi.doSearch({
+      filterGroups: [
+        { filters: [{ propertyName: 'email', operator: FilterOperatorEnum.Eq, value: email.toLowerCase() }] },
+      ],
+      limit: 10,
+      after: '0',
+      sorts: [],
+      properties: ['email'],
+    });
+    expect(found.total).toBe(1);
+  }, 60_000);
 });

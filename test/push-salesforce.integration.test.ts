@@ -443,3 +443,48 @@ describe('campaigns', () => {
     expect(byLead).toEqual({ [plainLead ?? '']: programCampaign.id, [namedLead ?? '']: referralCampaign.id });
   });
 });
+
+describe('pushing members', () => {
+  it('pushes members as Contacts through settings of their own', async () => {
+    await api.post(`/api/v1/connections/${connectionId}/fields`, { object: 'Contact' });
+    const programId = await newProgram();
+    const settings = await api.post('/api/v1/push-settings', {
+      programId,
+      connectionId,
+      subject: 'member',
+      crmObject: 'Contact',
+      mappings: [{ crmField: 'Description', from: 'member.referralCode' }],
+    });
+    expect(settings.status, JSON.stringify(settings.body)).toBe(201);
+    const email = uniqueEmail('member');
+    const member = (
+      await api.post<{ id: string; referralCode: string }>('/api/v1/members', {
+        programId,
+        firstName: 'Grace',
+        lastName: 'Hopper',
+        email,
+      })
+    ).body;
+    const entry = await logOf(member.id, 'created');
+    expect(entry.crmObject).toBe('Contact');
+    const contact = (await crm.sobject('Contact').retrieve(entry.crmId ?? '')) as Record<string, unknown>;
+    expect(contact).toMatchObject({
+      FirstName: 'Grace',
+      LastName: 'Hopper',
+      Email: email,
+      Description: member.referralCode,
+      Refsync_Member_Url__c: `${testApp.url}/api/v1/members/${member.id}`,
+    });
+    // A referral in the same program has no referral settings here, so nothing is pushed for it.
+    const referral = (
+      await api.post<{ id: string }>('/api/v1/referrals', {
+        programId,
+        lastName: 'R',
+        email: uniqueEmail('r'),
+      })
+    ).body;
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const log = await api.get<{ data: unknown[] }>(`/api/v1/push-log?subjectId=${referral.id}`);
+    expect(log.body.data).toEqual([]);
+  });
+});

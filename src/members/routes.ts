@@ -11,7 +11,6 @@ const tags = ['members'];
 const idParams = z.object({ id: z.string() });
 
 export const memberRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
-
   app.post(
     '/members',
     {
@@ -68,7 +67,11 @@ export const memberRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
     async (request) => {
       const { workspaceId } = callerOf(request);
       const member = await getMember(ctx.db, workspaceId, request.params.id);
-      return toMemberView(member, await getProgram(ctx.db, workspaceId, member.programId), ctx.config.publicUrl);
+      return toMemberView(
+        member,
+        await getProgram(ctx.db, workspaceId, member.programId),
+        ctx.config.publicUrl,
+      );
     },
   );
 
