@@ -14,6 +14,8 @@ const prefixes = {
   connection: 'con',
   pushSettings: 'pst',
   pushLog: 'plg',
+  receiverSettings: 'rcv',
+  salesEntry: 'sle',
 } as const;
 
 export type IdKind = keyof typeof prefixes;

@@ -14,6 +14,8 @@ export interface DomainEvents {
   'member.created': { memberId: string; programId: string };
   /** A person asked to push a referral or member again (push log retry). */
   'push.requested': { settingsId: string; subject: 'referral' | 'member'; subjectId: string };
+  /** A CRM event was saved as a sales entry (or a person asked to process one again). */
+  'sales_entry.received': { entryId: string };
   /** A connection that needed reconnecting works again: waiting pushes resume. */
   'connection.reconnected': { connectionId: string };
 }
@@ -25,6 +27,7 @@ export const eventTypes = [
   'referral.milestone_changed',
   'member.created',
   'push.requested',
+  'sales_entry.received',
   'connection.reconnected',
 ] as const satisfies readonly EventType[];
 
