@@ -5,4 +5,4 @@ import type { EventSubscriber } from './queue/subscriber.ts';
  * Every queue fed by domain events, from every capability. Processes that run workers
  * (`start`, `worker`) work all of them; every process can enqueue to all of them.
  */
-export const subscribers: readonly EventSubscriber[] = [pushSubscriber as unknown as EventSubscriber];
+export const subscribers: readonly EventSubscriber[] = [pushSubscriber];

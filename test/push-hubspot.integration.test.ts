@@ -2,7 +2,6 @@ import { Client } from '@hubspot/api-client';
 import { FilterOperatorEnum } from '@hubspot/api-client/lib/codegen/crm/contacts/models/Filter.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pushSubscriber } from '../src/push/subscriber.ts';
-import type { EventSubscriber } from '../src/queue/subscriber.ts';
 import { sandboxPlugins } from '../src/sandbox/index.ts';
 import { memorySandboxStore } from '../src/sandbox/store.ts';
 import { type ApiClient, eventually, startTestApp, type TestApp } from './helpers/app.ts';
@@ -27,7 +26,7 @@ let hubspot: Client;
 
 beforeAll(async () => {
   testApp = await startTestApp({
-    subscribers: [pushSubscriber as unknown as EventSubscriber],
+    subscribers: [pushSubscriber],
     plugins: sandboxPlugins(memorySandboxStore()),
   });
   api = (await testApp.newWorkspace()).api;

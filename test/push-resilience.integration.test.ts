@@ -3,7 +3,6 @@ import type { FastifyPluginAsync } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connections } from '../src/db/schema.ts';
 import { pushSubscriber } from '../src/push/subscriber.ts';
-import type { EventSubscriber } from '../src/queue/subscriber.ts';
 import { sandboxPlugins } from '../src/sandbox/index.ts';
 import { memorySandboxStore } from '../src/sandbox/store.ts';
 import { type ApiClient, eventually, startTestApp, type TestApp } from './helpers/app.ts';
@@ -34,7 +33,7 @@ let api: ApiClient;
 
 beforeAll(async () => {
   testApp = await startTestApp({
-    subscribers: [pushSubscriber as unknown as EventSubscriber],
+    subscribers: [pushSubscriber],
     plugins: [{ prefix: '', plugin: countCalls }, ...sandboxPlugins(memorySandboxStore())],
   });
   api = (await testApp.newWorkspace()).api;

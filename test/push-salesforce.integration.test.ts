@@ -1,7 +1,6 @@
 import jsforce from 'jsforce';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pushSubscriber } from '../src/push/subscriber.ts';
-import type { EventSubscriber } from '../src/queue/subscriber.ts';
 import { sandboxPlugins } from '../src/sandbox/index.ts';
 import { fileSandboxStore, memorySandboxStore } from '../src/sandbox/store.ts';
 import { type ApiClient, eventually, startTestApp, type TestApp } from './helpers/app.ts';
@@ -34,7 +33,7 @@ void fileSandboxStore;
 
 beforeAll(async () => {
   testApp = await startTestApp({
-    subscribers: [pushSubscriber as unknown as EventSubscriber],
+    subscribers: [pushSubscriber],
     plugins: sandboxPlugins(memorySandboxStore()),
   });
   api = (await testApp.newWorkspace()).api;
