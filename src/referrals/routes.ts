@@ -48,10 +48,18 @@ export const referralRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async 
     },
     async (request, reply) => {
       const caller = callerOf(request);
-      const { referral } = await createReferral(ctx.db, ctx.queue, caller.workspaceId, request.body, {
-        actor: `api_key:${caller.apiKeyId}`,
-      });
-      return reply.code(201).send(await detail(ctx.db, caller.workspaceId, referral));
+      const { referral, program, history } = await createReferral(
+        ctx.db,
+        ctx.queue,
+        caller.workspaceId,
+        request.body,
+        {
+          actor: `api_key:${caller.apiKeyId}`,
+        },
+      );
+      return reply
+        .code(201)
+        .send({ ...toReferralView(referral, program), history: history.map(toMilestoneChangeView) });
     },
   );
 

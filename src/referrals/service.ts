@@ -96,7 +96,7 @@ export async function createReferral(
   workspaceId: string,
   input: CreateReferralInput,
   by: Actor,
-): Promise<{ referral: ReferralRow; program: ProgramRow }> {
+): Promise<{ referral: ReferralRow; program: ProgramRow; history: MilestoneChangeRow[] }> {
   return db.transaction(async (tx) => {
     const program = await getProgram(tx, workspaceId, input.programId).catch((error: unknown) => {
       if (error instanceof AppError && error.code === 'not_found') {
@@ -132,23 +132,26 @@ export async function createReferral(
       })
       .returning();
     if (!referral) throw new AppError('internal', 'referral insert returned nothing');
-    const changeId = newId('milestoneChange');
-    await tx.insert(milestoneChanges).values({
-      id: changeId,
-      workspaceId,
-      referralId: id,
-      fromMilestone: null,
-      toMilestone: milestone,
-      actor: by.actor,
-      reason: 'created',
-    });
+    const [created] = await tx
+      .insert(milestoneChanges)
+      .values({
+        id: newId('milestoneChange'),
+        workspaceId,
+        referralId: id,
+        fromMilestone: null,
+        toMilestone: milestone,
+        actor: by.actor,
+        reason: 'created',
+      })
+      .returning();
+    if (!created) throw new AppError('internal', 'milestone change insert returned nothing');
     await queue.emit(tx, {
       workspaceId,
       type: 'referral.created',
       subjectId: id,
       payload: { referralId: id, programId: program.id, memberId: referral.memberId },
     });
-    return { referral, program };
+    return { referral, program, history: [created] };
   });
 }
 
