@@ -44,7 +44,7 @@ function run(args: string[], env: Record<string, string> = {}): Started {
   return { child, output: () => output, exited };
 }
 
-async function waitFor(started: Started, pattern: RegExp, timeoutMs = 45_000): Promise<RegExpMatchArray> {
+async function waitFor(started: Started, pattern: RegExp, timeoutMs = 100_000): Promise<RegExpMatchArray> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const match = started.output().match(pattern);
@@ -55,7 +55,7 @@ async function waitFor(started: Started, pattern: RegExp, timeoutMs = 45_000): P
   throw new Error(`no ${pattern} in output:\n${started.output()}`);
 }
 
-describe('the refsync command', () => {
+describe('the refsync command', { timeout: 120_000 }, () => {
   it('prints help for itself and each command', async () => {
     const help = run(['--help']);
     expect(await help.exited).toBe(0);
