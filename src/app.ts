@@ -30,6 +30,11 @@ import { pushRoutes } from './push/routes.ts';
 import { JobQueue } from './queue/job-queue.ts';
 import { jobRoutes } from './queue/routes.ts';
 import type { EventSubscriber } from './queue/subscriber.ts';
+import { ingestApiRoutes } from './receiver/ingest/api-routes.ts';
+import { hookRoutes } from './receiver/ingest/hook-routes.ts';
+import { pollerRoutes } from './receiver/poller/routes.ts';
+import { startPoller, stopPoller } from './receiver/poller/scheduler.ts';
+import { receiverRoutes } from './receiver/routes.ts';
 import { referralRoutes } from './referrals/routes.ts';
 import { workspaceRoutes } from './workspaces/routes.ts';
 
@@ -136,6 +141,7 @@ export async function buildApp(options: BuildOptions): Promise<RefsyncApp> {
 
   await server.register(healthRoutes, { ctx });
   await server.register(oauthCallbackRoutes, { ctx });
+  await server.register(hookRoutes, { ctx });
   await server.register(
     async (api) => {
       api.get('/openapi.json', { schema: { hide: true } }, async () => server.swagger());
@@ -149,6 +155,9 @@ export async function buildApp(options: BuildOptions): Promise<RefsyncApp> {
         await secured.register(jobRoutes, { ctx });
         await secured.register(connectionRoutes, { ctx });
         await secured.register(pushRoutes, { ctx });
+        await secured.register(receiverRoutes, { ctx });
+        await secured.register(pollerRoutes, { ctx });
+        await secured.register(ingestApiRoutes, { ctx });
       });
     },
     { prefix: '/api/v1' },
@@ -165,6 +174,7 @@ export async function buildApp(options: BuildOptions): Promise<RefsyncApp> {
       if (closed) return;
       closed = true;
       await server.close();
+      await stopPoller(ctx);
       await queue.stop(config.shutdownTimeoutMs);
       await database.close();
     },
@@ -176,4 +186,5 @@ export async function prepare(app: RefsyncApp, options: { work: boolean }): Prom
   await runMigrations(app.ctx.database);
   await app.ctx.queue.start();
   if (options.work) await app.ctx.queue.work(app.ctx);
+  if (options.work) await startPoller(app.ctx);
 }

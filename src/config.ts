@@ -19,6 +19,8 @@ const envSchema = z.object({
   REFSYNC_SANDBOX: boolFlag.optional(),
   REFSYNC_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   REFSYNC_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(20_000),
+  REFSYNC_POLL_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+  REFSYNC_HUBSPOT_LEGACY_SIGNATURES: boolFlag.optional(),
 });
 
 export interface Config {
@@ -43,6 +45,16 @@ export interface Config {
   logLevel: string;
   /** How long a graceful shutdown waits for running jobs. Default 20 000 ms. */
   shutdownTimeoutMs: number;
+  /**
+   * Sales receiver catch-up: seconds between two polls of one connection for records the
+   * CRM's events missed. Default 60.
+   */
+  pollIntervalSeconds: number;
+  /**
+   * Also accept HubSpot webhooks signed only with v1/v2 (`X-HubSpot-Signature`), which carry
+   * no timestamp and so can be replayed. Default: off (v3 only).
+   */
+  hubspotLegacySignatures: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -68,5 +80,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sandbox: e.REFSYNC_SANDBOX ?? e.DATABASE_URL === undefined,
     logLevel: e.REFSYNC_LOG_LEVEL,
     shutdownTimeoutMs: e.REFSYNC_SHUTDOWN_TIMEOUT_MS,
+    pollIntervalSeconds: e.REFSYNC_POLL_INTERVAL_SECONDS,
+    hubspotLegacySignatures: e.REFSYNC_HUBSPOT_LEGACY_SIGNATURES ?? false,
   };
 }

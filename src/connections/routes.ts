@@ -29,6 +29,7 @@ const connectionSchema = z.object({
   lastSuccessAt: z.string().nullable().describe('Last CRM call that worked'),
   lastErrorAt: z.string().nullable(),
   lastError: z.string().nullable().describe("The CRM's last error, verbatim"),
+  lastEntryAt: z.string().nullable().describe('Last sales entry received from this CRM account'),
   createdAt: z.string(),
   updatedAt: z.string(),
 });

@@ -36,6 +36,7 @@ export interface ConnectionView {
   lastSuccessAt: string | null;
   lastErrorAt: string | null;
   lastError: string | null;
+  lastEntryAt: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -57,6 +58,7 @@ export function toConnectionView(row: ConnectionRow): ConnectionView {
     lastSuccessAt: iso(row.lastSuccessAt),
     lastErrorAt: iso(row.lastErrorAt),
     lastError: row.lastError,
+    lastEntryAt: iso(row.lastEntryAt),
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };

@@ -75,6 +75,8 @@ export interface CrmRecord {
   values: Record<string, unknown>;
   /** Salesforce Lead: converted, and the Contact it became. */
   convertedContactId?: string | undefined;
+  /** When the CRM last changed the record (Salesforce SystemModstamp, HubSpot last-modified date). */
+  modifiedAt?: Date | undefined;
 }
 
 export type WriteOutcome = { ok: true; id: string } | { ok: false; error: CrmError };
@@ -149,6 +151,36 @@ export interface CrmConnector {
   createDeal?(session: CrmSession, deal: DealInput): Promise<WriteOutcome>;
   /** A link a person can open to see the record. */
   recordUrl(session: CrmSession, object: string, id: string): string;
+  /**
+   * Sales receiver catch-up: records of `object` modified after `since`, oldest change first,
+   * with `fields`, `createdAt` and `modifiedAt`. About `limit` records per call (a run of
+   * records sharing the last modification time is never split, so a few more can come); when
+   * more may follow, `nextSince` is where the next call starts. A record can come again at
+   * the same modification time (CRM clock precision): callers deduplicate on id and time.
+   */
+  modifiedSince?(
+    session: CrmSession,
+    object: string,
+    since: Date,
+    fields: string[],
+    limit: number,
+  ): Promise<{ records: CrmRecord[]; nextSince: Date | undefined }>;
+  /** Sales receiver: one record with the fields asked for; undefined when there is none. */
+  getRecord?(
+    session: CrmSession,
+    object: string,
+    id: string,
+    fields: string[],
+  ): Promise<CrmRecord | undefined>;
+  /** Sales receiver: records of `toObject` linked to one record (at most `limit`). */
+  related?(
+    session: CrmSession,
+    object: string,
+    id: string,
+    toObject: string,
+    fields: string[],
+    limit: number,
+  ): Promise<CrmRecord[]>;
 }
 
 export const systemFields = ['referralId', 'source', 'sourceNote', 'referralUrl', 'memberUrl'] as const;

@@ -353,6 +353,8 @@ export interface StatusTrigger {
   value: string;
   /** Milestone code the referral moves to. */
   milestone: string;
+  /** Whether this trigger may move a referral back to an earlier milestone. Default false. */
+  allowBackward?: boolean | undefined;
 }
 
 export interface FieldUpdate {
@@ -457,5 +459,7 @@ export const salesEntries = pgTable(
     index('sales_entries_workspace_idx').on(t.workspaceId, t.id),
     index('sales_entries_status_idx').on(t.workspaceId, t.status),
     index('sales_entries_record_idx').on(t.workspaceId, t.recordId),
+    /** Entries of one referral: the entries log filter, and the "newer event already applied" check. */
+    index('sales_entries_referral_idx').on(t.referralId, t.occurredAt),
   ],
 );

@@ -16,6 +16,8 @@ export interface DomainEvents {
   'push.requested': { settingsId: string; subject: 'referral' | 'member'; subjectId: string };
   /** A CRM event was saved as a sales entry (or a person asked to process one again). */
   'sales_entry.received': { entryId: string };
+  /** A sales entry waits for a person's decision (process rule "notify on review"). */
+  'sales_entry.review_needed': { entryId: string; reason: string };
   /** A connection that needed reconnecting works again: waiting pushes resume. */
   'connection.reconnected': { connectionId: string };
 }
@@ -28,6 +30,7 @@ export const eventTypes = [
   'member.created',
   'push.requested',
   'sales_entry.received',
+  'sales_entry.review_needed',
   'connection.reconnected',
 ] as const satisfies readonly EventType[];
 

@@ -11,9 +11,11 @@ import {
   SYSTEM_FIELD_NAMES,
 } from './facts.ts';
 import { findBy } from './find.ts';
+import { modifiedSinceWith } from './modified.ts';
 import { authorizeUrl, exchangeCode, refresh } from './oauth.ts';
 import { createField, describe } from './properties.ts';
 import { recordUrl } from './record-url.ts';
+import * as receiverReads from './related.ts';
 import { create, update } from './write.ts';
 
 export type { HubspotConnectorOptions } from './client.ts';
@@ -46,6 +48,11 @@ export function createHubspotConnector(options: HubspotConnectorOptions = {}): C
     update: (session, object, updates) => update(session, object, updates, attempts),
     createDeal: (session, deal) => createDeal(session, deal, attempts),
     recordUrl,
+    modifiedSince: modifiedSinceWith(attempts),
+    getRecord: (session, object, id, fields) =>
+      receiverReads.getRecord(session, object, id, fields, attempts),
+    related: (session, object, id, to, fields, limit) =>
+      receiverReads.related(session, object, id, to, fields, limit, attempts),
   };
 }
 

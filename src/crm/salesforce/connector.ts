@@ -1,5 +1,6 @@
 import type { CrmConnector } from '../types.ts';
 import { createField, describe } from './fields.ts';
+import { modifiedSinceWith } from './modified.ts';
 import { authorizeUrl, exchangeCode, refresh } from './oauth.ts';
 import { resolveOptions, type SalesforceConnectorOptions } from './options.ts';
 import {
@@ -11,6 +12,7 @@ import {
 } from './provider.ts';
 import { findBy } from './query.ts';
 import { recordUrl } from './record-url.ts';
+import * as receiverReads from './related.ts';
 import { addToCampaign, create, update } from './writes.ts';
 
 export type { SalesforceConnectorOptions } from './options.ts';
@@ -45,6 +47,10 @@ export function createSalesforceConnector(settings: SalesforceConnectorOptions =
     addToCampaign: (session, campaignId, object, recordId) =>
       addToCampaign(session, campaignId, object, recordId, options),
     recordUrl,
+    modifiedSince: modifiedSinceWith(options),
+    getRecord: (session, object, id, fields) => receiverReads.getRecord(session, object, id, fields, options),
+    related: (session, object, id, to, fields, limit) =>
+      receiverReads.related(session, object, id, to, fields, limit, options),
   };
 }
 

@@ -1,0 +1,84 @@
+import type { CrmRecord, CrmSession } from '../types.ts';
+import { openConnection } from './connection.ts';
+import type { ResolvedOptions } from './options.ts';
+import { findBy, queryRows } from './query.ts';
+import { soqlName, soqlString } from './soql.ts';
+
+/**
+ * How to find the records of one object linked to a record of another, for the sales
+ * receiver. Each way is a SOQL query selecting the IDs of the records wanted; the first way
+ * that finds any wins (an Opportunity's contacts come from its contact roles, and from the
+ * lead it was converted from when it has none).
+ */
+interface RelationWay {
+  /** Object queried. */
+  from: string;
+  /** Column holding the ID of the record wanted. */
+  column: string;
+  /** Column compared with the ID of the record we start from. */
+  where: string;
+}
+
+const RELATIONS: Record<string, RelationWay[]> = {
+  'contact>account': [{ from: 'Contact', column: 'AccountId', where: 'Id' }],
+  'contact>opportunity': [{ from: 'OpportunityContactRole', column: 'OpportunityId', where: 'ContactId' }],
+  'contact>lead': [{ from: 'Lead', column: 'Id', where: 'ConvertedContactId' }],
+  'opportunity>account': [{ from: 'Opportunity', column: 'AccountId', where: 'Id' }],
+  'opportunity>contact': [
+    { from: 'OpportunityContactRole', column: 'ContactId', where: 'OpportunityId' },
+    { from: 'Lead', column: 'ConvertedContactId', where: 'ConvertedOpportunityId' },
+  ],
+  'opportunity>lead': [{ from: 'Lead', column: 'Id', where: 'ConvertedOpportunityId' }],
+  'account>contact': [{ from: 'Contact', column: 'Id', where: 'AccountId' }],
+  'account>opportunity': [{ from: 'Opportunity', column: 'Id', where: 'AccountId' }],
+  'account>lead': [{ from: 'Lead', column: 'Id', where: 'ConvertedAccountId' }],
+  'lead>contact': [{ from: 'Lead', column: 'ConvertedContactId', where: 'Id' }],
+  'lead>account': [{ from: 'Lead', column: 'ConvertedAccountId', where: 'Id' }],
+  'lead>opportunity': [{ from: 'Lead', column: 'ConvertedOpportunityId', where: 'Id' }],
+};
+
+/** One record by ID with the fields asked for; undefined when there is none. */
+export async function getRecord(
+  session: CrmSession,
+  object: string,
+  id: string,
+  fields: string[],
+  options: ResolvedOptions,
+): Promise<CrmRecord | undefined> {
+  const [record] = await findBy(session, object, 'Id', [id], fields, options);
+  return record;
+}
+
+/**
+ * Records of `toObject` linked to the record `id` of `object` (at most `limit`), following
+ * the relations above; an unknown pair of objects has no related records.
+ */
+export async function related(
+  session: CrmSession,
+  object: string,
+  id: string,
+  toObject: string,
+  fields: string[],
+  limit: number,
+  options: ResolvedOptions,
+): Promise<CrmRecord[]> {
+  const ways = RELATIONS[`${object.toLowerCase()}>${toObject.toLowerCase()}`] ?? [];
+  const conn = openConnection(session, options);
+  for (const way of ways) {
+    const soql =
+      `SELECT ${soqlName(way.column)} FROM ${soqlName(way.from)} ` +
+      `WHERE ${soqlName(way.where)} = ${soqlString(id)} LIMIT ${Math.max(1, Math.floor(limit))}`;
+    const rows = await queryRows(conn, soql, options);
+    const ids = [
+      ...new Set(
+        rows.flatMap((row) => {
+          const entry = Object.entries(row).find(([key]) => key.toLowerCase() === way.column.toLowerCase());
+          const value = entry?.[1];
+          return typeof value === 'string' && value !== '' ? [value] : [];
+        }),
+      ),
+    ];
+    if (ids.length > 0) return findBy(session, toObject, 'Id', ids, fields, options);
+  }
+  return [];
+}

@@ -1,0 +1,1 @@
+CREATE INDEX "sales_entries_referral_idx" ON "sales_entries" USING btree ("referral_id","occurred_at");

@@ -1,0 +1,133 @@
+import { and, eq, inArray } from 'drizzle-orm';
+import type { FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { AppContext } from '../../context.ts';
+import { AppError, validationFailed } from '../../core/errors.ts';
+import { connections } from '../../db/schema.ts';
+import { type IncomingEntry, recordSalesEntries } from '../entries.ts';
+import { hubspotBatchSchema, hubspotEntry } from './hubspot-events.ts';
+import { checkHubspotSignature } from './hubspot-signature.ts';
+
+export const hubspotHookPath = '/hooks/hubspot';
+
+/**
+ * The URL HubSpot signed (v3 and v2 sign it). With REFSYNC_PUBLIC_URL set it is that URL
+ * plus the path, as `GET /connections/{id}/hooks` hands it out, whatever a proxy in front
+ * rewrote; without it, the scheme and Host the request arrived with (X-Forwarded-* honoured).
+ */
+function signedUrl(ctx: AppContext, request: FastifyRequest): string {
+  if (ctx.config.publicUrlGiven) {
+    const queryAt = request.url.indexOf('?');
+    const query = queryAt === -1 ? '' : request.url.slice(queryAt);
+    return `${ctx.config.publicUrl.replace(/\/+$/, '')}${hubspotHookPath}${query}`;
+  }
+  return `${request.protocol}://${request.host}${request.url}`;
+}
+
+/**
+ * HubSpot webhooks for every connected portal, at one URL per app. The signature is checked
+ * over the raw bytes before anything is saved; events are saved (deduplicated on portal and
+ * event ID, processing queued) and the answer is an immediate 204, since HubSpot counts
+ * anything slower than a few seconds as a failure and retries. Events of a portal with no
+ * connection are logged and answered 2xx too: an error would only make HubSpot retry them
+ * for a day.
+ */
+export const hubspotHookRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
+  // Raw bytes: a re-serialized body would no longer match its signature.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => {
+    done(null, body);
+  });
+
+  app.post(
+    hubspotHookPath,
+    {
+      schema: {
+        tags: ['hooks'],
+        security: [],
+        summary: 'HubSpot webhooks (v3 signature)',
+        description:
+          "Set as the app's webhook target URL. Verified with the connection's OAuth client secret; " +
+          'answers 204 once the events are saved, 401 when the signature or its timestamp is wrong.',
+      },
+    },
+    async (request, reply) => {
+      const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+      let received: unknown;
+      try {
+        received = JSON.parse(rawBody.toString('utf8'));
+      } catch (error) {
+        throw new AppError('bad_request', `body: ${error instanceof Error ? error.message : 'not JSON'}`);
+      }
+      const parsed = hubspotBatchSchema.safeParse(received);
+      if (!parsed.success) {
+        throw validationFailed(
+          parsed.error.issues.map((issue) => ({
+            field: issue.path.length > 0 ? issue.path.map(String).join('.') : 'body',
+            message: issue.message,
+          })),
+        );
+      }
+      const events = parsed.data;
+      const originals = received as unknown[];
+      const portalIds = [...new Set(events.map((event) => String(event.portalId)))];
+      const rows =
+        portalIds.length === 0
+          ? []
+          : await ctx.db
+              .select()
+              .from(connections)
+              .where(and(eq(connections.provider, 'hubspot'), inArray(connections.accountId, portalIds)));
+      if (rows.length === 0) {
+        request.log.warn(
+          { portalIds, events: events.length },
+          'HubSpot webhook for portals with no connection',
+        );
+        return reply.code(204).send();
+      }
+
+      const signed = {
+        method: request.method,
+        url: signedUrl(ctx, request),
+        rawBody,
+        headers: request.headers,
+      };
+      const options = { allowLegacy: ctx.config.hubspotLegacySignatures };
+      const checks = rows.map((row) => ({
+        row,
+        check: checkHubspotSignature(signed, ctx.secrets.open(row.clientSecretSealed), options),
+      }));
+      const verified = checks.filter(({ check }) => check.valid).map(({ row }) => row);
+      if (verified.length === 0) {
+        const reason = checks.find(({ check }) => !check.valid)?.check;
+        const message = reason && !reason.valid ? reason.reason : 'signature does not match';
+        request.log.warn({ portalIds, url: signed.url, reason: message }, 'HubSpot webhook refused');
+        throw new AppError('unauthorized', `Webhook signature refused: ${message}`);
+      }
+
+      const byPortal = new Map(verified.map((row) => [row.accountId, row]));
+      const byWorkspace = new Map<string, IncomingEntry[]>();
+      let skipped = 0;
+      events.forEach((event, index) => {
+        const row = byPortal.get(String(event.portalId));
+        if (!row) {
+          skipped += 1;
+          return;
+        }
+        const entries = byWorkspace.get(row.workspaceId) ?? [];
+        entries.push(hubspotEntry(row.id, event, originals[index]));
+        byWorkspace.set(row.workspaceId, entries);
+      });
+      if (skipped > 0) {
+        request.log.warn(
+          { portalIds, skipped },
+          'HubSpot webhook events of unconnected or unverified portals',
+        );
+      }
+      for (const [workspaceId, entries] of byWorkspace) {
+        await recordSalesEntries(ctx, workspaceId, entries);
+      }
+      return reply.code(204).send();
+    },
+  );
+};

@@ -1,0 +1,68 @@
+/**
+ * Normalizing for fuzzy matching. Emails: trimmed, lower case, a `+tag` dropped from the
+ * local part for every domain (tags are how people track sign-ups; they are never a
+ * different person), and dots dropped for Gmail addresses (Gmail ignores them). Names and
+ * companies: accents, punctuation and case removed, whitespace collapsed; companies also
+ * lose legal suffixes (Inc, LLC, GmbH, ...).
+ */
+
+const GMAIL_DOMAINS = new Set(['gmail.com', 'googlemail.com']);
+
+export function normalizeEmail(value: string | undefined): string | undefined {
+  if (!value) return undefined;
+  const email = value.trim().toLowerCase();
+  const at = email.lastIndexOf('@');
+  if (at <= 0 || at === email.length - 1) return undefined;
+  let local = email.slice(0, at);
+  let domain = email.slice(at + 1);
+  const plus = local.indexOf('+');
+  if (plus > 0) local = local.slice(0, plus);
+  if (GMAIL_DOMAINS.has(domain)) {
+    local = local.replaceAll('.', '');
+    domain = 'gmail.com';
+  }
+  return `${local}@${domain}`;
+}
+
+/** The domain an email's candidates are fetched by (Gmail's two domains are one). */
+export function emailDomain(normalized: string): string {
+  return normalized.slice(normalized.lastIndexOf('@') + 1);
+}
+
+export function normalizeText(value: string | null | undefined): string {
+  if (!value) return '';
+  return value
+    .normalize('NFKD')
+    .replace(/\p{M}/gu, '')
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, ' ')
+    .trim();
+}
+
+const COMPANY_SUFFIXES = new Set([
+  'inc',
+  'incorporated',
+  'llc',
+  'ltd',
+  'limited',
+  'gmbh',
+  'ag',
+  'sa',
+  'sas',
+  'bv',
+  'corp',
+  'corporation',
+  'co',
+  'company',
+  'plc',
+  'pty',
+]);
+
+export function normalizeCompany(value: string | null | undefined): string {
+  const words = normalizeText(value).split(' ').filter(Boolean);
+  while (words.length > 1 && COMPANY_SUFFIXES.has(words.at(-1) ?? '')) words.pop();
+  return words.join(' ');
+}
+
+/** Scores of the fuzzy methods: how sure a match is. */
+export const FUZZY_SCORES = { fuzzy_email: 1, fuzzy_name_company: 0.8 } as const;

@@ -1,0 +1,246 @@
+import { and, eq, sql } from 'drizzle-orm';
+import { ConnectionNeedsReauth } from '../../connections/service.ts';
+import type { AppContext } from '../../context.ts';
+import { AppError } from '../../core/errors.ts';
+import { CrmError } from '../../crm/errors.ts';
+import type { Db } from '../../db/client.ts';
+import { connections, salesEntries } from '../../db/schema.ts';
+import type { SalesEntryRow } from '../entries.ts';
+import { applyPlan } from './apply.ts';
+import { type Decision, decide, type MatchInfo } from './decide.ts';
+import { canMove, type EntryStatus } from './entry-states.ts';
+import type { EntryOrigin } from './objects.ts';
+import type { EntryPlan } from './plan.ts';
+import { type EntryRecords, resolveRecords } from './records.ts';
+import { settingsFor } from './settings-service.ts';
+
+/** Who moves a milestone for an entry: its connection, or the API. */
+export function actorOf(entry: Pick<SalesEntryRow, 'connectionId'>): string {
+  return entry.connectionId ? `crm:${entry.connectionId}` : 'api';
+}
+
+async function originOf(db: Db, entry: SalesEntryRow): Promise<EntryOrigin | undefined> {
+  if (entry.connectionId === null) return 'api';
+  const [connection] = await db
+    .select({ provider: connections.provider })
+    .from(connections)
+    .where(and(eq(connections.id, entry.connectionId), eq(connections.workspaceId, entry.workspaceId)));
+  return connection?.provider;
+}
+
+const nothingFound: MatchInfo = {
+  referralId: null,
+  memberId: null,
+  matchMethod: null,
+  matchScore: null,
+  trigger: null,
+};
+
+/**
+ * Processes one sales entry: normalize, read related records through the CRM, decide, then
+ * apply and record the outcome in one transaction. Safe to run twice: only an entry still
+ * `received` is processed, and the outcome commits with the changes. CRM failures a retry
+ * can help (outage, rate limit) throw, so the job retries with backoff.
+ */
+export async function processEntry(ctx: AppContext, workspaceId: string, entryId: string): Promise<void> {
+  const [entry] = await ctx.db
+    .select()
+    .from(salesEntries)
+    .where(and(eq(salesEntries.id, entryId), eq(salesEntries.workspaceId, workspaceId)));
+  if (entry?.status !== 'received') return;
+  const origin = await originOf(ctx.db, entry);
+  if (!origin) {
+    await finish(ctx, entry, undefined, {
+      kind: 'failed',
+      reason: 'the connection no longer exists',
+      match: nothingFound,
+    });
+    return;
+  }
+  const settingsList = await settingsFor(ctx.db, workspaceId, entry.connectionId);
+  if (settingsList.length === 0 && !entry.requestedMilestone) {
+    const where = entry.connectionId ? `connection ${entry.connectionId}` : 'API entries';
+    await finish(ctx, entry, undefined, {
+      kind: 'failed',
+      reason: `no enabled receiver settings for ${where}`,
+      match: nothingFound,
+    });
+    return;
+  }
+  let records: EntryRecords;
+  try {
+    records = await resolveRecords(ctx, entry, origin, settingsList);
+  } catch (error) {
+    const reason = crmFailure(error);
+    if (reason === undefined) throw error;
+    await finish(ctx, entry, undefined, { kind: 'failed', reason, match: nothingFound });
+    return;
+  }
+  const decision = await decide(ctx, entry, records, settingsList);
+  await finish(ctx, entry, records, decision);
+}
+
+/** How the reason of an entry that failed for its connection begins (retried after reconnecting). */
+export const NEEDS_RECONNECT = 'the connection needs reconnecting';
+
+/** A CRM failure no retry can help (bad field name, reconnect needed) as a reason; others undefined. */
+function crmFailure(error: unknown): string | undefined {
+  if (error instanceof ConnectionNeedsReauth) return `${NEEDS_RECONNECT}: ${error.message}`;
+  if (error instanceof CrmError && !error.retryable) {
+    return `reading related records failed: ${error.crmCode}: ${error.message}`;
+  }
+  return undefined;
+}
+
+interface Outcome {
+  status: EntryStatus;
+  reason: string | null;
+  changes: Record<string, unknown> | null;
+  referralId: string | null;
+}
+
+async function outcomeOf(
+  ctx: AppContext,
+  tx: Db,
+  entry: SalesEntryRow,
+  decision: Decision,
+): Promise<Outcome> {
+  const referralId = decision.match.referralId;
+  switch (decision.kind) {
+    case 'ignored':
+    case 'failed':
+      return { status: decision.kind, reason: decision.reason, changes: null, referralId };
+    case 'review':
+      if (decision.notify) {
+        await ctx.queue.emit(tx, {
+          workspaceId: entry.workspaceId,
+          type: 'sales_entry.review_needed',
+          subjectId: entry.id,
+          payload: { entryId: entry.id, reason: decision.reason },
+        });
+      }
+      return {
+        status: 'review',
+        reason: decision.reason,
+        changes: decision.plan ? { held: decision.plan } : null,
+        referralId,
+      };
+    case 'apply':
+      return applyAsOutcome(ctx, tx, entry, decision.plan, actorOf(entry));
+  }
+}
+
+/**
+ * Applies a plan in a savepoint: a refusal by the data (a required custom field, a bad
+ * value) rolls back what the plan wrote and becomes a `failed` outcome with its message.
+ */
+export async function applyAsOutcome(
+  ctx: AppContext,
+  tx: Db,
+  entry: SalesEntryRow,
+  plan: EntryPlan,
+  actor: string,
+): Promise<Outcome> {
+  try {
+    const result = await tx.transaction((savepoint) => applyPlan(ctx, savepoint, entry, plan, actor));
+    if (result.stale) {
+      return {
+        status: 'ignored',
+        reason: result.refusal ?? null,
+        changes: null,
+        referralId: result.referralId,
+      };
+    }
+    const changed = Object.keys(result.changes).length > 0;
+    if (!changed && result.refusal) {
+      return { status: 'ignored', reason: result.refusal, changes: null, referralId: result.referralId };
+    }
+    return {
+      status: 'success',
+      reason: result.refusal ?? null,
+      changes: result.changes,
+      referralId: result.referralId,
+    };
+  } catch (error) {
+    if (!(error instanceof AppError) || error.retryable || error.code === 'internal') throw error;
+    return { status: 'failed', reason: error.message, changes: null, referralId: plan.referralId };
+  }
+}
+
+/** Records the outcome (and applies the plan) in one transaction, if the entry is still `received`. */
+async function finish(
+  ctx: AppContext,
+  entry: SalesEntryRow,
+  records: EntryRecords | undefined,
+  decision: Decision,
+): Promise<void> {
+  await ctx.db.transaction(async (tx) => {
+    const [locked] = await tx
+      .select()
+      .from(salesEntries)
+      .where(and(eq(salesEntries.id, entry.id), eq(salesEntries.status, 'received')))
+      .for('update');
+    // Another run of this job finished it first: its outcome stands.
+    if (!locked) return;
+    const outcome = await outcomeOf(ctx, tx, locked, decision);
+    if (!canMove('received', outcome.status)) {
+      throw new AppError('internal', `a sales entry cannot go from received to ${outcome.status}`);
+    }
+    await tx
+      .update(salesEntries)
+      .set({
+        status: outcome.status,
+        reason: outcome.reason,
+        changes: outcome.changes,
+        referralId: outcome.referralId,
+        memberId: decision.match.memberId,
+        matchMethod: decision.match.matchMethod,
+        matchScore: decision.match.matchScore,
+        trigger: decision.match.trigger,
+        ...(records ? { objectType: records.object, related: records.related } : {}),
+        attempts: sql`${salesEntries.attempts} + 1`,
+        processedAt: new Date(),
+      })
+      .where(eq(salesEntries.id, entry.id));
+  });
+}
+
+/**
+ * Counts an attempt that failed in a way a retry can help (CRM outage, rate limit). Past
+ * `limit` attempts the entry ends `failed` with the reason, so it shows in the log and can
+ * be retried by hand instead of staying `received` for ever. Returns whether it gave up.
+ */
+export async function failedAttempt(
+  ctx: AppContext,
+  workspaceId: string,
+  entryId: string,
+  error: unknown,
+  limit: number,
+): Promise<boolean> {
+  const message = error instanceof Error ? error.message : String(error);
+  const code = error instanceof CrmError ? `${error.crmCode}: ` : '';
+  return ctx.db.transaction(async (tx) => {
+    const [counted] = await tx
+      .update(salesEntries)
+      .set({ attempts: sql`${salesEntries.attempts} + 1` })
+      .where(
+        and(
+          eq(salesEntries.id, entryId),
+          eq(salesEntries.workspaceId, workspaceId),
+          eq(salesEntries.status, 'received'),
+        ),
+      )
+      .returning({ attempts: salesEntries.attempts });
+    if (!counted) return true;
+    if (counted.attempts <= limit) return false;
+    await tx
+      .update(salesEntries)
+      .set({
+        status: 'failed',
+        reason: `processing gave up after ${counted.attempts} attempts: ${code}${message}`,
+        processedAt: new Date(),
+      })
+      .where(eq(salesEntries.id, entryId));
+    return true;
+  });
+}

@@ -1,0 +1,60 @@
+import type { AppContext } from '../../context.ts';
+import type { EventJob } from '../../queue/events.ts';
+import { defineSubscriber } from '../../queue/subscriber.ts';
+import { retryAfterReconnect } from './entries-service.ts';
+import { failedAttempt, processEntry } from './processor.ts';
+
+type ReceiverEvent = 'sales_entry.received' | 'connection.reconnected';
+
+/** Attempts an entry gets when the CRM keeps failing (outage, rate limit) before it ends `failed`. */
+const ATTEMPT_LIMIT = 9;
+/** Entries of one batch processed at the same time. */
+const PARALLEL = 4;
+
+/**
+ * Processes the entries of a batch, a few at a time. An entry whose CRM call failed in a way
+ * a retry can help is counted and the batch is thrown back to the queue, which retries it
+ * with backoff; entries already done are skipped then, since only `received` ones are
+ * processed.
+ */
+async function processJobs(app: AppContext, jobs: Array<EventJob<ReceiverEvent>>): Promise<void> {
+  let retry: unknown;
+  let next = 0;
+  const lane = async () => {
+    while (next < jobs.length) {
+      const job = jobs[next++];
+      if (!job) continue;
+      if (job.type === 'connection.reconnected') {
+        const { connectionId } = job.payload as EventJob<'connection.reconnected'>['payload'];
+        await retryAfterReconnect(app, job.workspaceId, connectionId);
+        continue;
+      }
+      const { entryId } = job.payload as EventJob<'sales_entry.received'>['payload'];
+      try {
+        await processEntry(app, job.workspaceId, entryId);
+      } catch (error) {
+        const gaveUp = await failedAttempt(app, job.workspaceId, entryId, error, ATTEMPT_LIMIT);
+        if (!gaveUp) retry = error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(PARALLEL, jobs.length) }, lane));
+  if (retry) throw retry;
+}
+
+/**
+ * The sales receiver's processing: one job per sales entry (saved by an ingest endpoint, or
+ * sent again by a retry), taken in batches so a backlog does not wait a polling interval per
+ * entry. Every outcome other than a passing CRM failure is recorded on the entry itself;
+ * entries that failed because their connection needed reconnecting run again once it is.
+ */
+export const salesEntrySubscriber = defineSubscriber<ReceiverEvent>({
+  queue: 'sales-entries',
+  on: ['sales_entry.received', 'connection.reconnected'],
+  batchSize: 50,
+  retryLimit: ATTEMPT_LIMIT,
+  retryDelay: 5,
+  retryDelayMax: 900,
+  handle: (job, context) => processJobs(context.app, [job]),
+  handleBatch: (jobs, context) => processJobs(context.app, jobs),
+});

@@ -1,0 +1,290 @@
+import { and, eq, inArray, like, type SQL, sql } from 'drizzle-orm';
+import type { Db } from '../../db/client.ts';
+import { pushRecords, referrals } from '../../db/schema.ts';
+import type { ReferralRow } from '../../referrals/service.ts';
+import { emailDomain, FUZZY_SCORES, normalizeCompany, normalizeEmail, normalizeText } from './fuzzy.ts';
+import { asText, fieldValue, GENERIC_PERSON_FIELDS, ORIGINS, type PersonFields } from './objects.ts';
+import { type EntryRecords, lookup, type RecordValues } from './records.ts';
+import type { ReceiverSettingsRow } from './settings-service.ts';
+
+export type MatchMethod =
+  | 'previous_run'
+  | 'referral_id'
+  | 'external_id'
+  | 'pushed_record'
+  | 'referral_id_field'
+  | 'fuzzy_email'
+  | 'fuzzy_name_company';
+
+export interface TargetMatch {
+  referral: ReferralRow;
+  method: MatchMethod;
+  score: number;
+  direct: boolean;
+}
+
+/** A person the entry is about: the triggered record, a related contact or lead, an account contact. */
+interface Person {
+  email: string | undefined;
+  firstName: string;
+  lastName: string;
+  /** The last name as written, lower case: what candidates are fetched by. */
+  lastNameLower: string;
+  company: string;
+}
+
+const REFERRAL_ID = /^ref_[0-9a-z]{26}$/;
+
+function inProgram(programId: string | null): SQL[] {
+  return programId === null ? [] : [eq(referrals.programId, programId)];
+}
+
+async function byId(db: Db, workspaceId: string, programId: string | null, ids: string[]) {
+  if (ids.length === 0) return [];
+  return db
+    .select()
+    .from(referrals)
+    .where(and(eq(referrals.workspaceId, workspaceId), inArray(referrals.id, ids), ...inProgram(programId)));
+}
+
+function only(rows: ReferralRow[]): ReferralRow | undefined {
+  const unique = [...new Map(rows.map((row) => [row.id, row])).values()];
+  return unique.length === 1 ? unique[0] : undefined;
+}
+
+/**
+ * Direct matches, in this order: the referral an earlier run of this entry made or matched;
+ * the target match rules (referral ID, external ID fields); a CRM record refsync itself
+ * pushed (push records); for transition URLs and API entries, any field holding a refsync
+ * referral ID.
+ */
+export async function directMatch(
+  db: Db,
+  workspaceId: string,
+  programId: string | null,
+  settings: ReceiverSettingsRow | undefined,
+  records: EntryRecords,
+  options: { previousReferralId: string | null; scanForIds: boolean },
+): Promise<TargetMatch | undefined> {
+  const hit = (referral: ReferralRow | undefined, method: MatchMethod): TargetMatch | undefined =>
+    referral ? { referral, method, score: 1, direct: true } : undefined;
+  if (options.previousReferralId) {
+    const found = hit(
+      only(await byId(db, workspaceId, programId, [options.previousReferralId])),
+      'previous_run',
+    );
+    if (found) return found;
+  }
+  for (const rule of settings?.targetMatch ?? []) {
+    const value = asText(lookup(records, rule.object, rule.field))?.trim();
+    if (!value) continue;
+    if (rule.matchOn === 'referralId') {
+      const found = hit(only(await byId(db, workspaceId, programId, [value])), 'referral_id');
+      if (found) return found;
+    } else {
+      const rows = await db
+        .select()
+        .from(referrals)
+        .where(
+          and(
+            eq(referrals.workspaceId, workspaceId),
+            eq(referrals.externalId, value),
+            ...inProgram(programId),
+          ),
+        );
+      const found = hit(only(rows), 'external_id');
+      if (found) return found;
+    }
+  }
+  const crmIds = [
+    records.recordId,
+    ...Object.values(records.related).map((values) => asText(values?.Id)),
+  ].filter((id): id is string => typeof id === 'string' && id !== '');
+  if (crmIds.length > 0) {
+    const pushed = await db
+      .select({ subjectId: pushRecords.subjectId })
+      .from(pushRecords)
+      .where(and(eq(pushRecords.workspaceId, workspaceId), inArray(pushRecords.crmId, crmIds)));
+    const ids = [...new Set(pushed.map((row) => row.subjectId))];
+    const found = hit(only(await byId(db, workspaceId, programId, ids)), 'pushed_record');
+    if (found) return found;
+  }
+  if (options.scanForIds) {
+    const ids = Object.values(records.values).flatMap((value) => {
+      const text = asText(value)?.trim();
+      return text && REFERRAL_ID.test(text) ? [text] : [];
+    });
+    const found = hit(only(await byId(db, workspaceId, programId, [...new Set(ids)])), 'referral_id_field');
+    if (found) return found;
+  }
+  return undefined;
+}
+
+function personOf(
+  values: RecordValues | null | undefined,
+  fields: PersonFields,
+  company: string,
+): Person | undefined {
+  if (!values) return undefined;
+  const text = (field: string) => asText(fieldValue(values, field)) ?? '';
+  return {
+    email: normalizeEmail(text(fields.email)),
+    firstName: normalizeText(text(fields.firstName)),
+    lastName: normalizeText(text(fields.lastName)),
+    lastNameLower: text(fields.lastName).trim().toLowerCase(),
+    company: normalizeCompany(fields.company ? text(fields.company) || company : company),
+  };
+}
+
+/**
+ * The people an entry is about, for fuzzy matching. Triggered only: the triggered record when
+ * it is a person, else the person related to it (exactly one). With account contacts: also
+ * every contact linked to the triggered record's account.
+ */
+export function peopleOf(records: EntryRecords, settings: ReceiverSettingsRow): Person[] {
+  const facts = ORIGINS[records.origin];
+  const accountValues = facts.account ? records.related[facts.account] : undefined;
+  const accountName =
+    asText(
+      facts.accountName && records.object === facts.account
+        ? fieldValue(records.values, facts.accountName)
+        : undefined,
+    ) ??
+    asText(facts.accountName ? fieldValue(accountValues, facts.accountName) : undefined) ??
+    '';
+  const people: Person[] = [];
+  const own = facts.personFields[records.object];
+  if (records.origin === 'api') {
+    const person = personOf(records.values, GENERIC_PERSON_FIELDS, '');
+    if (person) people.push(person);
+  } else if (own) {
+    const person = personOf(records.values, own, accountName);
+    if (person) people.push(person);
+  } else {
+    for (const object of facts.people) {
+      const fields = facts.personFields[object];
+      const person = fields ? personOf(records.related[object], fields, accountName) : undefined;
+      if (person) people.push(person);
+    }
+  }
+  if (settings.contactMatching === 'include_account_contacts') {
+    const contact = facts.people.at(-1);
+    const fields = contact ? facts.personFields[contact] : undefined;
+    for (const values of records.accountContacts) {
+      const person = fields ? personOf(values, fields, accountName) : undefined;
+      if (person) people.push(person);
+    }
+  }
+  return people;
+}
+
+/**
+ * Fuzzy matches within the program: first a normalized email (score 1.0), then first name,
+ * last name and company together (score 0.8). A match must be unambiguous: two referrals
+ * fitting the same person is no match.
+ */
+export async function fuzzyMatch(
+  db: Db,
+  workspaceId: string,
+  programId: string,
+  people: Person[],
+): Promise<TargetMatch | undefined> {
+  const emails = [...new Set(people.flatMap((person) => (person.email ? [person.email] : [])))];
+  const byEmail: ReferralRow[] = [];
+  for (const email of emails) {
+    const domain = emailDomain(email);
+    const domains = domain === 'gmail.com' ? ['gmail.com', 'googlemail.com'] : [domain];
+    for (const candidateDomain of domains) {
+      const rows = await db
+        .select()
+        .from(referrals)
+        .where(
+          and(
+            eq(referrals.workspaceId, workspaceId),
+            eq(referrals.programId, programId),
+            like(
+              sql`lower(${referrals.email})`,
+              `%@${candidateDomain.replaceAll('%', '').replaceAll('_', '\\_')}`,
+            ),
+          ),
+        );
+      byEmail.push(...rows.filter((row) => normalizeEmail(row.email ?? undefined) === email));
+    }
+  }
+  const emailHit = only(byEmail);
+  if (emailHit)
+    return { referral: emailHit, method: 'fuzzy_email', score: FUZZY_SCORES.fuzzy_email, direct: false };
+  const byName: ReferralRow[] = [];
+  for (const person of people) {
+    if (!person.firstName || !person.lastName || !person.company) continue;
+    const rows = await db
+      .select()
+      .from(referrals)
+      .where(
+        and(
+          eq(referrals.workspaceId, workspaceId),
+          eq(referrals.programId, programId),
+          sql`lower(${referrals.lastName}) = ${person.lastNameLower}`,
+        ),
+      );
+    byName.push(
+      ...rows.filter(
+        (row) =>
+          normalizeText(row.firstName) === person.firstName &&
+          normalizeText(row.lastName) === person.lastName &&
+          normalizeCompany(row.company) === person.company,
+      ),
+    );
+  }
+  const nameHit = only(byName);
+  if (nameHit) {
+    return {
+      referral: nameHit,
+      method: 'fuzzy_name_company',
+      score: FUZZY_SCORES.fuzzy_name_company,
+      direct: false,
+    };
+  }
+  return undefined;
+}
+
+/** The person an entry would add as a referral (member match): names, email, company as the CRM has them. */
+export function newReferralDetails(records: EntryRecords): {
+  firstName?: string;
+  lastName?: string;
+  email?: string;
+  company?: string;
+  phone?: string;
+} {
+  const facts = ORIGINS[records.origin];
+  const ownFields = records.origin === 'api' ? GENERIC_PERSON_FIELDS : facts.personFields[records.object];
+  let values: RecordValues | null | undefined = ownFields ? records.values : undefined;
+  let fields: PersonFields | undefined = ownFields;
+  if (!fields) {
+    for (const object of facts.people) {
+      if (records.related[object]) {
+        values = records.related[object];
+        fields = facts.personFields[object];
+        break;
+      }
+    }
+  }
+  if (!values || !fields) return {};
+  const account = facts.account ? records.related[facts.account] : undefined;
+  const text = (field: string | undefined) =>
+    (field ? asText(fieldValue(values, field))?.trim() : undefined) || undefined;
+  const company =
+    text(fields.company) ?? (facts.accountName ? asText(fieldValue(account, facts.accountName)) : undefined);
+  const details: { firstName?: string; lastName?: string; email?: string; company?: string; phone?: string } =
+    {};
+  const firstName = text(fields.firstName);
+  const lastName = text(fields.lastName);
+  const email = text(fields.email);
+  const phone = text(fields.phone);
+  if (firstName) details.firstName = firstName;
+  if (lastName) details.lastName = lastName;
+  if (email) details.email = email;
+  if (company) details.company = company;
+  if (phone) details.phone = phone;
+  return details;
+}

@@ -1,0 +1,455 @@
+import { and, eq } from 'drizzle-orm';
+import jsforce from 'jsforce';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { events, salesEntries } from '../src/db/schema.ts';
+import { sandboxPlugins } from '../src/sandbox/index.ts';
+import { memorySandboxStore } from '../src/sandbox/store.ts';
+import { type ApiClient, eventually, startTestApp, type TestApp } from './helpers/app.ts';
+import { SandboxSalesforce } from './helpers/crm.ts';
+
+interface HookUrls {
+  salesforceOutboundUrl: string;
+  transitionUrl: string;
+  hubspotWebhookUrl: string;
+}
+
+interface Delivery {
+  notificationIds: string[];
+  recordIds: string[];
+  outcome: 'acked' | 'failed' | 'dropped';
+  httpStatus: number | null;
+  duplicate: boolean;
+}
+
+let testApp: TestApp;
+let api: ApiClient;
+let workspaceId: string;
+let sf: SandboxSalesforce;
+let connectionId: string;
+let hooks: HookUrls;
+let crm: jsforce.Connection;
+
+beforeAll(async () => {
+  testApp = await startTestApp({ plugins: sandboxPlugins(memorySandboxStore()) });
+  const workspace = await testApp.newWorkspace();
+  api = workspace.api;
+  workspaceId = workspace.id;
+  sf = await SandboxSalesforce.createOrg(testApp, { outbound: { timeScale: 0.002 } });
+  connectionId = await sf.connect(api);
+  hooks = (await api.get<HookUrls>(`/api/v1/connections/${connectionId}/hooks`)).body;
+  crm = new jsforce.Connection({
+    oauth2: {
+      loginUrl: SandboxSalesforce.baseUrl(testApp),
+      clientId: sf.org.clientId,
+      clientSecret: sf.org.clientSecret,
+    },
+    version: '62.0',
+  });
+  await crm.login(sf.org.username, sf.org.password);
+});
+afterAll(() => testApp.close());
+
+const entriesOf = (recordId: string) =>
+  testApp.app.ctx.db
+    .select()
+    .from(salesEntries)
+    .where(and(eq(salesEntries.workspaceId, workspaceId), eq(salesEntries.recordId, recordId)));
+
+const allEntries = () =>
+  testApp.app.ctx.db.select().from(salesEntries).where(eq(salesEntries.workspaceId, workspaceId));
+
+const deliveriesOf = async (org: SandboxSalesforce, recordId: string) =>
+  (await org.admin<{ log: Delivery[] }>('GET', '/deliveries')).log.filter((entry) =>
+    entry.recordIds.includes(recordId),
+  );
+
+const newLead = async (fields: Record<string, unknown> = {}) => {
+  const suffix = Math.random().toString(36).slice(2, 8);
+  const created = await crm.sobject('Lead').create({
+    LastName: `Lovelace ${suffix}`,
+    Company: 'Engines',
+    Email: `ada.${suffix}@example.com`,
+    ...fields,
+  });
+  if (!created.success || !created.id) throw new Error(`lead: ${JSON.stringify(created)}`);
+  return created.id;
+};
+
+const setStatus = async (leadId: string, status: string) => {
+  const updated = await crm.sobject('Lead').update({ Id: leadId, Status: status });
+  expect(updated.success).toBe(true);
+};
+
+/** A hand-made outbound message, for what the sandbox would never send. */
+function outboundMessage(
+  orgId: string,
+  notifications: Array<{ id: string; object?: string; fields: Record<string, string> }>,
+): string {
+  const items = notifications
+    .map(
+      (n) =>
+        `<Notification><Id>${n.id}</Id><sObject xsi:type="sf:${n.object ?? 'Lead'}" xmlns:sf="urn:sobject.enterprise.soap.sforce.com">` +
+        Object.entries(n.fields)
+          .map(([name, value]) => `<sf:${name}>${value}</sf:${name}>`)
+          .join('') +
+        '</sObject></Notification>',
+    )
+    .join('');
+  return (
+    '<?xml version="1.0" encoding="UTF-8"?>' +
+    '<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" ' +
+    'xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">' +
+    '<soapenv:Body><notifications xmlns="http://soap.sforce.com/2005/09/outbound">' +
+    `<OrganizationId>${orgId}</OrganizationId><ActionId>04k000000000001AAA</ActionId>` +
+    `<SessionId xsi:nil="true"/>${items}</notifications></soapenv:Body></soapenv:Envelope>`
+  );
+}
+
+const postSoap = async (url: string, body: string) => {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'text/xml; charset=utf-8', soapaction: '""' },
+    body,
+  });
+  return { status: response.status, type: response.headers.get('content-type'), text: await response.text() };
+};
+
+const notificationId = () => `04l${Math.random().toString(36).slice(2, 14).padEnd(12, '0')}AAA`;
+
+describe('hook URLs', () => {
+  it('hands out URLs under the public URL, with one secret that stays the same', async () => {
+    expect(hooks.salesforceOutboundUrl).toMatch(
+      new RegExp(`^${testApp.url}/hooks/salesforce/${connectionId}/[A-Za-z0-9]{40}$`),
+    );
+    expect(hooks.transitionUrl).toBe(`${hooks.salesforceOutboundUrl}/transition`);
+    expect(hooks.hubspotWebhookUrl).toBe(`${testApp.url}/hooks/hubspot`);
+    const again = await api.get<HookUrls>(`/api/v1/connections/${connectionId}/hooks`);
+    expect(again.body).toEqual(hooks);
+    const connection = await api.get<Record<string, unknown>>(`/api/v1/connections/${connectionId}`);
+    expect(connection.body).toHaveProperty('lastEntryAt');
+    expect(JSON.stringify(connection.body)).not.toContain(hooks.salesforceOutboundUrl.split('/').at(-1));
+  });
+
+  it("answers 404 for another workspace's connection", async () => {
+    const { api: stranger } = await testApp.newWorkspace('stranger');
+    expect((await stranger.get(`/api/v1/connections/${connectionId}/hooks`)).status).toBe(404);
+    expect((await testApp.anonymous.get(`/api/v1/connections/${connectionId}/hooks`)).status).toBe(401);
+  });
+});
+
+describe('Salesforce outbound messages', () => {
+  beforeAll(async () => {
+    await sf.admin('POST', '/outbound-messages', {
+      name: 'Lead status to refsync',
+      object: 'Lead',
+      condition: { kind: 'field-equals', field: 'Status', value: 'Working - Contacted', everyTime: true },
+      fields: ['Status', 'Email', 'LastName', 'Company', 'LastModifiedDate', 'SystemModstamp', 'Phone'],
+      endpointUrl: hooks.salesforceOutboundUrl,
+    });
+  });
+
+  it('saves a Lead status change as a sales entry before acknowledging it', async () => {
+    const leadId = await newLead();
+    await setStatus(leadId, 'Working - Contacted');
+    const [entry] = await eventually(async () => {
+      const found = await entriesOf(leadId);
+      return found.length > 0 ? found : undefined;
+    });
+    expect(entry).toMatchObject({
+      source: 'salesforce_outbound',
+      connectionId,
+      objectType: 'Lead',
+      recordId: leadId,
+      status: expect.stringMatching(/^(received|success|ignored|review|failed)$/),
+    });
+    expect(entry?.dedupeKey).toMatch(/^sf:04l/);
+    expect(entry?.fields).toMatchObject({ Id: leadId, Status: 'Working - Contacted', Company: 'Engines' });
+    expect(entry?.fields).not.toHaveProperty('Phone'); // null fields are left out by Salesforce
+    expect(entry?.receivedFields).toEqual(entry?.fields);
+    expect(entry?.occurredAt).toBeInstanceOf(Date);
+    expect(entry?.rawPayload).toContain('<notifications xmlns="http://soap.sforce.com/2005/09/outbound">');
+    expect(entry?.rawPayload).toContain(sf.org.orgId);
+
+    const deliveries = await eventually(async () => {
+      const log = await deliveriesOf(sf, leadId);
+      return log.some((d) => d.outcome === 'acked') ? log : undefined;
+    });
+    expect(deliveries.every((d) => d.outcome === 'acked' && d.httpStatus === 200)).toBe(true);
+    expect(deliveries[0]?.notificationIds).toContain(entry?.dedupeKey.slice(3));
+
+    const queued = await testApp.app.ctx.db
+      .select()
+      .from(events)
+      .where(eq(events.subjectId, entry?.id ?? ''));
+    expect(queued.map((event) => event.type)).toEqual(['sales_entry.received']);
+    const connection = await api.get<{ lastEntryAt: string | null }>(`/api/v1/connections/${connectionId}`);
+    expect(connection.body.lastEntryAt).not.toBeNull();
+  });
+
+  it('keeps one entry when Salesforce delivers the same message twice', async () => {
+    await sf.admin('PATCH', '/outbound-settings', { duplicateDelivery: true });
+    try {
+      const leadId = await newLead();
+      await setStatus(leadId, 'Working - Contacted');
+      const log = await eventually(async () => {
+        const found = await deliveriesOf(sf, leadId);
+        return found.some((d) => d.duplicate) ? found : undefined;
+      });
+      expect(log.map((d) => [d.outcome, d.duplicate])).toEqual([
+        ['acked', false],
+        ['acked', true],
+      ]);
+      expect(log[0]?.notificationIds).toEqual(log[1]?.notificationIds);
+      expect(await entriesOf(leadId)).toHaveLength(1);
+    } finally {
+      await sf.admin('PATCH', '/outbound-settings', { duplicateDelivery: false });
+    }
+  });
+
+  it('answers the documented ack, takes 15-character org IDs and reads nil fields as null', async () => {
+    const leadId = await newLead();
+    const body = outboundMessage(sf.org.orgId.slice(0, 15), [
+      { id: notificationId(), fields: { Id: leadId, Status: 'Open &amp; ready', Email: 'x@example.com' } },
+    ]).replace('<sf:Email>x@example.com</sf:Email>', '<sf:Email xsi:nil="true"/>');
+    const answer = await postSoap(hooks.salesforceOutboundUrl, body);
+    expect(answer.status).toBe(200);
+    expect(answer.type).toBe('text/xml; charset=utf-8');
+    expect(answer.text).toContain('<notificationsResponse xmlns="http://soap.sforce.com/2005/09/outbound">');
+    expect(answer.text).toContain('<Ack>true</Ack>');
+    const [entry] = await entriesOf(leadId);
+    expect(entry?.fields).toEqual({ Id: leadId, Status: 'Open & ready', Email: null });
+    expect(entry?.occurredAt).toBeNull();
+  });
+
+  it('takes messages larger than the API body limit, up to 2 MB', async () => {
+    const leadId = await newLead();
+    const description = 'd'.repeat(1536 * 1024);
+    const body = outboundMessage(sf.org.orgId, [
+      { id: notificationId(), fields: { Id: leadId, Description: description } },
+    ]);
+    const answer = await postSoap(hooks.salesforceOutboundUrl, body);
+    expect(answer.status).toBe(200);
+    const [entry] = await entriesOf(leadId);
+    expect(entry?.fields.Description).toBe(description);
+  });
+
+  it('answers 401 for a wrong secret or an unknown connection, and keeps nothing', async () => {
+    const before = (await allEntries()).length;
+    const body = outboundMessage(sf.org.orgId, [
+      { id: notificationId(), fields: { Id: '00Q000000000001AAA' } },
+    ]);
+    const base = hooks.salesforceOutboundUrl.slice(0, hooks.salesforceOutboundUrl.lastIndexOf('/'));
+    const secret = hooks.salesforceOutboundUrl.split('/').at(-1) ?? '';
+    const wrong = `${secret.slice(0, -1)}${secret.endsWith('a') ? 'b' : 'a'}`;
+    for (const url of [
+      `${base}/${wrong}`,
+      `${base}/short`,
+      `${testApp.url}/hooks/salesforce/con_unknown/${secret}`,
+      `${base}/${wrong}/transition?status=won`,
+    ]) {
+      const answer = await postSoap(url, body);
+      expect(answer.status, url).toBe(401);
+      expect(answer.text).toContain('<faultcode>soapenv:Client</faultcode>');
+    }
+    expect((await allEntries()).length).toBe(before);
+  });
+
+  it('answers 403 to another org sending to this URL, and keeps nothing', async () => {
+    const other = await SandboxSalesforce.createOrg(testApp, { outbound: { timeScale: 0.002 } });
+    await other.admin('POST', '/outbound-messages', {
+      object: 'Lead',
+      condition: { kind: 'created' },
+      fields: ['Status'],
+      endpointUrl: hooks.salesforceOutboundUrl,
+    });
+    const lead = await fetch(`${SandboxSalesforce.baseUrl(testApp)}/services/oauth2/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'password',
+        client_id: other.org.clientId,
+        client_secret: other.org.clientSecret,
+        username: other.org.username,
+        password: other.org.password,
+      }),
+    });
+    const token = (await lead.json()) as { access_token: string; instance_url: string };
+    const created = await fetch(`${token.instance_url}/services/data/v62.0/sobjects/Lead`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token.access_token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ LastName: 'Intruder', Company: 'Elsewhere' }),
+    });
+    const { id: leadId } = (await created.json()) as { id: string };
+    const log = await eventually(async () => {
+      const found = await deliveriesOf(other, leadId);
+      return found.length > 0 ? found : undefined;
+    });
+    expect(log[0]).toMatchObject({ outcome: 'failed', httpStatus: 403 });
+    expect(await entriesOf(leadId)).toHaveLength(0);
+    await other.admin('DELETE', '');
+  });
+});
+
+describe('unsafe and malformed SOAP', () => {
+  const xxe =
+    '<?xml version="1.0"?><!DOCTYPE foo [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>' +
+    '<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body>' +
+    '<notifications xmlns="http://soap.sforce.com/2005/09/outbound"><OrganizationId>&xxe;</OrganizationId>' +
+    '</notifications></soapenv:Body></soapenv:Envelope>';
+  const laughs = `<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">${Array.from(
+    { length: 9 },
+    (_, i) => `<!ENTITY lol${i + 1} "${`&lol${i === 0 ? '' : i};`.repeat(10)}">`,
+  ).join(
+    '',
+  )}]><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body>&lol9;</soapenv:Body></soapenv:Envelope>`;
+
+  it('refuses an external entity with a SOAP fault and keeps the payload, unprocessed, for review', async () => {
+    const answer = await postSoap(hooks.salesforceOutboundUrl, xxe);
+    expect(answer.status).toBe(400);
+    expect(answer.type).toBe('text/xml; charset=utf-8');
+    expect(answer.text).toContain('<soapenv:Fault>');
+    expect(answer.text).not.toContain('root:');
+    const kept = (await allEntries()).filter((entry) => entry.rawPayload === xxe);
+    expect(kept).toHaveLength(1);
+    expect(kept[0]).toMatchObject({ status: 'failed', source: 'salesforce_outbound', connectionId });
+    expect(kept[0]?.reason).toMatch(/^malformed SOAP: .*DOCTYPE/);
+    expect(kept[0]?.dedupeKey).toMatch(/^sf:malformed:[0-9a-f]{64}$/);
+    const queued = await testApp.app.ctx.db
+      .select()
+      .from(events)
+      .where(eq(events.subjectId, kept[0]?.id ?? ''));
+    expect(queued).toHaveLength(0);
+
+    // Sent again: still one entry. From someone without the secret: nothing kept.
+    expect((await postSoap(hooks.salesforceOutboundUrl, xxe)).status).toBe(400);
+    const wrongUrl = `${hooks.salesforceOutboundUrl.slice(0, -3)}zzz`;
+    const stranger = `${xxe}<!-- stranger -->`;
+    expect((await postSoap(wrongUrl, stranger)).status).toBe(401);
+    const after = await allEntries();
+    expect(after.filter((entry) => entry.rawPayload === xxe)).toHaveLength(1);
+    expect(after.filter((entry) => entry.rawPayload === stranger)).toHaveLength(0);
+  });
+
+  it('refuses a billion-laughs payload quickly', async () => {
+    const started = Date.now();
+    const answer = await postSoap(hooks.salesforceOutboundUrl, laughs);
+    expect(answer.status).toBe(400);
+    expect(answer.text).toContain('<faultcode>soapenv:Client</faultcode>');
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
+  it.each([
+    [
+      'an unclosed tag',
+      '<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body>',
+    ],
+    ['not XML at all', 'hello'],
+    ['an empty body', ''],
+    ['a SOAP body without notifications', '<Envelope><Body><other/></Body></Envelope>'],
+    [
+      'a notification without an Id',
+      '<Envelope><Body><notifications><OrganizationId>X</OrganizationId><Notification><sObject/></Notification></notifications></Body></Envelope>',
+    ],
+  ])('answers 400 to %s and keeps it as a failed entry', async (_label, body) => {
+    const answer = await postSoap(hooks.salesforceOutboundUrl, body);
+    expect(answer.status).toBe(400);
+    expect(answer.text).toContain('Malformed SOAP');
+    const kept = (await allEntries()).filter((entry) => entry.rawPayload === body);
+    expect(kept).toHaveLength(1);
+    expect(kept[0]?.reason).toMatch(/^malformed SOAP: /);
+  });
+
+  it('refuses a body over 2 MB with 413', async () => {
+    const answer = await postSoap(hooks.salesforceOutboundUrl, `<a>${'x'.repeat(2 * 1024 * 1024 + 10)}</a>`);
+    expect(answer.status).toBe(413);
+    expect(answer.text).toContain('<soapenv:Fault>');
+  });
+});
+
+describe('the transition URL', () => {
+  let referralId: string;
+
+  beforeAll(async () => {
+    await sf.admin('POST', '/fields', { object: 'Lead', name: 'Refsync_Referral_Id', type: 'string' });
+    await sf.admin('POST', '/fields', { object: 'Lead', name: 'Partner_Feedback', type: 'textarea' });
+    const program = await api.post<{ id: string }>('/api/v1/programs', { name: 'Transitions' });
+    const referral = await api.post<{ id: string }>('/api/v1/referrals', {
+      programId: program.body.id,
+      email: 'moved@example.com',
+    });
+    expect(referral.status).toBe(201);
+    referralId = referral.body.id;
+  });
+
+  it('saves the requested milestone and the feedback of a notification that names a referral', async () => {
+    const url = `${hooks.transitionUrl}?status=won&feedbackField=Partner_Feedback__c`;
+    await sf.admin('POST', '/outbound-messages', {
+      object: 'Lead',
+      condition: { kind: 'field-equals', field: 'Status', value: 'Closed - Converted' },
+      fields: ['Refsync_Referral_Id__c', 'Partner_Feedback__c', 'Status'],
+      endpointUrl: url,
+    });
+    const leadId = await newLead({
+      Refsync_Referral_Id__c: referralId,
+      Partner_Feedback__c: 'Signed for 3 years',
+    });
+    await setStatus(leadId, 'Closed - Converted');
+    const entry = await eventually(async () =>
+      (await entriesOf(leadId)).find((found) => found.source === 'salesforce_transition'),
+    );
+    expect(entry).toMatchObject({
+      requestedMilestone: 'won',
+      feedback: 'Signed for 3 years',
+      objectType: 'Lead',
+      recordId: leadId,
+      connectionId,
+    });
+    expect(entry.fields).toMatchObject({ Refsync_Referral_Id__c: referralId });
+    const log = await eventually(async () => {
+      const found = await deliveriesOf(sf, leadId);
+      return found.some((d) => d.outcome === 'acked') ? found : undefined;
+    });
+    expect(log.some((d) => d.httpStatus === 200)).toBe(true);
+  });
+
+  const transition = (query: string, fields: Record<string, string>) =>
+    postSoap(
+      `${hooks.transitionUrl}?${query}`,
+      outboundMessage(sf.org.orgId, [
+        { id: notificationId(), fields: { Id: '00Q000000000009AAA', ...fields } },
+      ]),
+    );
+
+  it('answers 404 when the referral ID is unknown, missing, or of another workspace', async () => {
+    const { api: stranger } = await testApp.newWorkspace('other');
+    const otherProgram = await stranger.post<{ id: string }>('/api/v1/programs', { name: 'Theirs' });
+    const otherReferral = await stranger.post<{ id: string }>('/api/v1/referrals', {
+      programId: otherProgram.body.id,
+      email: 'theirs@example.com',
+    });
+    const before = (await allEntries()).length;
+    for (const fields of [
+      { Refsync_Referral_Id__c: 'ref_doesnotexist' },
+      {},
+      { Refsync_Referral_Id__c: otherReferral.body.id },
+    ]) {
+      const answer = await transition('status=won', fields);
+      expect(answer.status, JSON.stringify(fields)).toBe(404);
+      expect(answer.text).toContain('<soapenv:Fault>');
+    }
+    expect((await allEntries()).length).toBe(before);
+  });
+
+  it('answers 422 for a status that is not a milestone of the program', async () => {
+    const answer = await transition('status=platinum', { Refsync_Referral_Id__c: referralId });
+    expect(answer.status).toBe(422);
+    expect(answer.text).toContain('platinum');
+  });
+
+  it('reads the referral ID from the field named in the URL, and needs a status', async () => {
+    const answer = await transition('status=qualified&field=Custom_Ref__c', { Custom_Ref__c: referralId });
+    expect(answer.status).toBe(200);
+    expect(answer.text).toContain('<Ack>true</Ack>');
+    expect((await transition('', { Refsync_Referral_Id__c: referralId })).status).toBe(400);
+  });
+});

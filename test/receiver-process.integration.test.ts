@@ -1,0 +1,409 @@
+import { and, eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { events } from '../src/db/schema.ts';
+import { pushSubscriber } from '../src/push/subscriber.ts';
+import type { EventSubscriber } from '../src/queue/subscriber.ts';
+import { processEntry } from '../src/receiver/process/processor.ts';
+import { salesEntrySubscriber } from '../src/receiver/process/subscriber.ts';
+import { type ApiClient, startTestApp, type TestApp } from './helpers/app.ts';
+import {
+  feed,
+  newProgram,
+  newReceiverSettings,
+  newReferral,
+  outcomeOf,
+  referralOf,
+  type SalesEntry,
+} from './helpers/receiver.ts';
+
+/**
+ * Processing of sales entries sent through the API (no CRM connection): triggers, matching,
+ * member match, process rules, review, edit and retry, duplicates and order.
+ */
+
+let testApp: TestApp;
+let api: ApiClient;
+let workspaceId: string;
+
+beforeAll(async () => {
+  testApp = await startTestApp({
+    subscribers: [salesEntrySubscriber, pushSubscriber] as unknown as EventSubscriber[],
+  });
+  const workspace = await testApp.newWorkspace();
+  api = workspace.api;
+  workspaceId = workspace.id;
+});
+afterAll(() => testApp.close());
+
+const orderTriggers = [
+  { object: 'order', field: 'stage', value: 'Qualified', milestone: 'qualified' },
+  { object: 'order', field: 'stage', value: 'Won', milestone: 'won' },
+  { object: 'order', field: 'stage', value: 'Submitted', milestone: 'submitted', allowBackward: true },
+  { object: 'order', field: 'stage', value: 'Reopened', milestone: 'submitted' },
+];
+
+/** A program with API receiver settings; each test gets its own, so rules do not mix. */
+async function setup(settings: Record<string, unknown> = {}) {
+  const programId = await newProgram(api, {
+    referralFields: [{ key: 'seats', label: 'Seats', type: 'number' }],
+  });
+  const settingsId = await newReceiverSettings(api, {
+    programId,
+    connectionId: null,
+    statusTriggers: orderTriggers,
+    targetMatch: [{ object: 'order', field: 'refsyncId', matchOn: 'referralId' }],
+    ...settings,
+  });
+  const member = await api.post<{ id: string; referralCode: string }>('/api/v1/members', {
+    programId,
+    email: `member.${Math.random().toString(36).slice(2, 8)}@example.com`,
+  });
+  expect(member.status).toBe(201);
+  return { programId, settingsId, member: member.body };
+}
+
+const order = (fields: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
+  feed(testApp, workspaceId, { objectType: 'order', recordId: `o-${Math.random()}`, fields, ...extra });
+
+describe('receiver settings', () => {
+  it('applies the process rule defaults and names the bad field', async () => {
+    const programId = await newProgram(api);
+    const created = await api.post<Record<string, unknown>>('/api/v1/receiver-settings', {
+      programId,
+      statusTriggers: [{ object: 'order', field: 'stage', value: 'Won', milestone: 'won' }],
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    expect(created.body).toMatchObject({
+      connectionId: null,
+      fuzzyMatch: true,
+      contactMatching: 'triggered_only',
+      processRules: {
+        autoProcessDirect: true,
+        autoProcessFuzzy: true,
+        reviewWhenNoMemberMatch: false,
+        reviewDeniedToPositive: false,
+        notifyOnReview: false,
+      },
+    });
+    const again = await api.post('/api/v1/receiver-settings', { programId });
+    expect(again.status).toBe(409);
+
+    const other = await newProgram(api);
+    const bad = await api.post<{ error: { details: Array<{ field: string }> } }>(
+      '/api/v1/receiver-settings',
+      {
+        programId: other,
+        statusTriggers: [
+          { object: 'order', field: 'stage', value: 'Won', milestone: 'won' },
+          { object: 'order', field: 'stage', value: 'Gone', milestone: 'vanished' },
+        ],
+        fieldUpdates: [{ object: 'order', field: 'x', target: 'referral.custom.nope' }],
+        memberMatch: [{ object: 'order', field: 'code', matchOn: 'shoeSize' }],
+      },
+    );
+    expect(bad.status).toBe(400);
+    const fields = bad.body.error.details.map((detail) => detail.field);
+    expect(fields).toContain('memberMatch.0.matchOn');
+    const bad2 = await api.post<{ error: { details: Array<{ field: string }> } }>(
+      '/api/v1/receiver-settings',
+      {
+        programId: other,
+        statusTriggers: [
+          { object: 'order', field: 'stage', value: 'Won', milestone: 'won' },
+          { object: 'order', field: 'stage', value: 'Gone', milestone: 'vanished' },
+        ],
+        fieldUpdates: [{ object: 'order', field: 'x', target: 'referral.custom.nope' }],
+      },
+    );
+    expect(bad2.body.error.details.map((detail) => detail.field).sort()).toEqual([
+      'fieldUpdates.0.target',
+      'statusTriggers.1.milestone',
+    ]);
+
+    const id = (created.body as { id: string }).id;
+    const patched = await api.patch<Record<string, unknown>>(`/api/v1/receiver-settings/${id}`, {
+      processRules: { autoProcessFuzzy: false },
+    });
+    expect(patched.status).toBe(200);
+    expect(patched.body.processRules).toMatchObject({ autoProcessDirect: true, autoProcessFuzzy: false });
+    const listed = await api.get<{ data: Array<{ id: string }> }>(
+      `/api/v1/receiver-settings?programId=${programId}`,
+    );
+    expect(listed.body.data.map((row) => row.id)).toEqual([id]);
+  });
+});
+
+describe('processing', () => {
+  it('moves a referral found by its referral ID field and applies field updates', async () => {
+    const { programId } = await setup({
+      fieldUpdates: [
+        { object: 'order', field: 'seats', target: 'referral.custom.seats' },
+        { object: 'order', field: 'company', target: 'referral.company' },
+      ],
+    });
+    const referral = await newReferral(api, { programId, email: 'direct@example.com' });
+    const entryId = await order({ stage: 'Qualified', refsyncId: referral.id, seats: '12', company: 'Acme' });
+    const entry = await outcomeOf(api, entryId);
+    expect(entry).toMatchObject({
+      status: 'success',
+      matchMethod: 'referral_id',
+      matchScore: 1,
+      referralId: referral.id,
+      trigger: { object: 'order', field: 'stage', value: 'Qualified', milestone: 'qualified' },
+    });
+    expect(entry.changes).toMatchObject({
+      milestone: { from: 'submitted', to: 'qualified' },
+      fields: { company: { from: null, to: 'Acme' }, 'custom.seats': { from: null, to: 12 } },
+    });
+    const after = await referralOf(api, referral.id);
+    expect(after).toMatchObject({ milestone: 'qualified', company: 'Acme', customFields: { seats: 12 } });
+    expect(after.history.at(-1)).toMatchObject({ to: 'qualified', actor: 'api' });
+  });
+
+  it('ignores an entry no trigger fires for, saying what it saw', async () => {
+    await setup();
+    const entry = await outcomeOf(api, await order({ stage: 'Negotiation' }));
+    expect(entry.status).toBe('ignored');
+    expect(entry.reason).toContain('order.stage is "Negotiation"');
+  });
+
+  it('fails a referral code that matches no member, then succeeds after an edit and a retry', async () => {
+    const { member } = await setup({
+      memberMatch: [{ object: 'order', field: 'referralCode', matchOn: 'referralCode' }],
+    });
+    const email = `new.${Math.random().toString(36).slice(2, 8)}@example.com`;
+    const entryId = await order({
+      stage: 'Qualified',
+      referralCode: 'ABC123',
+      email,
+      firstName: 'Nina',
+      company: 'Nordwind',
+    });
+    const failed = await outcomeOf(api, entryId);
+    expect(failed).toMatchObject({ status: 'failed', reason: 'referral code ABC123 matches no member' });
+
+    const edited = await api.patch<SalesEntry>(`/api/v1/sales-entries/${entryId}`, {
+      fields: { ...failed.fields, referralCode: member.referralCode },
+    });
+    expect(edited.status).toBe(200);
+    expect(edited.body.receivedFields.referralCode).toBe('ABC123');
+    expect(edited.body.fields.referralCode).toBe(member.referralCode);
+
+    const retried = await api.post<SalesEntry>(`/api/v1/sales-entries/${entryId}/retry`);
+    expect(retried.status).toBe(202);
+    const done = await outcomeOf(api, entryId);
+    expect(done).toMatchObject({
+      status: 'success',
+      matchMethod: 'member_referralCode',
+      memberId: member.id,
+    });
+    expect(done.attempts).toBe(2);
+    const created = await referralOf(api, String(done.referralId));
+    expect(created).toMatchObject({
+      memberId: member.id,
+      email,
+      company: 'Nordwind',
+      milestone: 'qualified',
+    });
+  });
+
+  it('sends a denied referral about to be approved to review; approving applies it', async () => {
+    const { programId } = await setup({
+      processRules: { reviewDeniedToPositive: true, notifyOnReview: true },
+    });
+    const referral = await newReferral(api, { programId, email: 'denied@example.com', milestone: 'lost' });
+    const entryId = await order({ stage: 'Won', refsyncId: referral.id });
+    const held = await outcomeOf(api, entryId);
+    expect(held.status).toBe('review');
+    expect(held.reason).toContain('denied (lost)');
+    expect((await referralOf(api, referral.id)).milestone).toBe('lost');
+    const notified = await testApp.app.ctx.db
+      .select()
+      .from(events)
+      .where(and(eq(events.type, 'sales_entry.review_needed'), eq(events.subjectId, entryId)));
+    expect(notified).toHaveLength(1);
+
+    const approved = await api.post<SalesEntry>(`/api/v1/sales-entries/${entryId}/review`, {
+      decision: 'approve',
+      note: 'customer came back',
+    });
+    expect(approved.status, JSON.stringify(approved.body)).toBe(200);
+    expect(approved.body.status).toBe('success');
+    const after = await referralOf(api, referral.id);
+    expect(after.milestone).toBe('won');
+    expect(after.history.at(-1)).toMatchObject({ from: 'lost', to: 'won', overrodeDenied: true });
+
+    const again = await api.post(`/api/v1/sales-entries/${entryId}/review`, { decision: 'reject' });
+    expect(again.status).toBe(409);
+  });
+
+  it('rejecting a review ends it ignored with the note', async () => {
+    const { programId } = await setup({ processRules: { autoProcessDirect: false } });
+    const referral = await newReferral(api, { programId, email: 'held@example.com' });
+    const entryId = await order({ stage: 'Qualified', refsyncId: referral.id });
+    expect((await outcomeOf(api, entryId)).status).toBe('review');
+    const rejected = await api.post<SalesEntry>(`/api/v1/sales-entries/${entryId}/review`, {
+      decision: 'reject',
+      note: 'test record',
+    });
+    expect(rejected.body).toMatchObject({ status: 'ignored', reason: 'rejected in review: test record' });
+    expect((await referralOf(api, referral.id)).milestone).toBe('submitted');
+  });
+
+  it('matches on name and company with a score, and holds fuzzy matches when auto fuzzy is off', async () => {
+    const { programId, settingsId } = await setup();
+    const referral = await newReferral(api, {
+      programId,
+      firstName: 'Zoë',
+      lastName: 'Quist',
+      company: 'Quist Holdings, Inc.',
+    });
+    const first = await outcomeOf(
+      api,
+      await order({ stage: 'Qualified', firstName: 'zoe', lastName: 'QUIST', company: 'Quist Holdings' }),
+    );
+    expect(first).toMatchObject({
+      status: 'success',
+      matchMethod: 'fuzzy_name_company',
+      matchScore: 0.8,
+      referralId: referral.id,
+    });
+
+    await api.patch(`/api/v1/receiver-settings/${settingsId}`, { processRules: { autoProcessFuzzy: false } });
+    const byEmail = await newReferral(api, { programId, email: 'Fuzzy.Person@GMail.com' });
+    const held = await outcomeOf(api, await order({ stage: 'Won', email: 'fuzzyperson+ref@gmail.com' }));
+    expect(held).toMatchObject({
+      status: 'review',
+      matchMethod: 'fuzzy_email',
+      matchScore: 1,
+      referralId: byEmail.id,
+    });
+    expect(held.reason).toContain('automatic processing of fuzzy matches is off');
+    expect((await referralOf(api, byEmail.id)).milestone).toBe('submitted');
+  });
+});
+
+describe('duplicates, order and locks', () => {
+  it('has one effect when an entry is delivered twice or its job runs twice', async () => {
+    const { programId } = await setup();
+    const referral = await newReferral(api, { programId, email: 'twice@example.com' });
+    const entry = {
+      objectType: 'order',
+      recordId: 'o-twice',
+      dedupeKey: `dup-${Math.random()}`,
+      fields: { stage: 'Qualified', refsyncId: referral.id },
+    };
+    const first = await feed(testApp, workspaceId, entry);
+    const second = await feed(testApp, workspaceId, entry);
+    expect(second).toBe(first);
+    await outcomeOf(api, first);
+    await processEntry(testApp.app.ctx, workspaceId, first);
+    await api.post('/api/v1/sales-entries/retry', { ids: [first] });
+    const done = await outcomeOf(api, first);
+    expect(done.status).toBe('success');
+    const history = (await referralOf(api, referral.id)).history;
+    expect(history.filter((change) => change.to === 'qualified')).toHaveLength(1);
+  });
+
+  it('never lets an older event undo a newer one, nor move back without the trigger allowing it', async () => {
+    const { programId } = await setup();
+    const referral = await newReferral(api, { programId, email: 'order@example.com' });
+    const t0 = Date.now();
+    const newer = await outcomeOf(
+      api,
+      await order({ stage: 'Qualified', refsyncId: referral.id }, { occurredAt: new Date(t0) }),
+    );
+    expect(newer.status).toBe('success');
+    // Back to submitted is allowed by its trigger, but this event is older than the one applied.
+    const older = await outcomeOf(
+      api,
+      await order({ stage: 'Submitted', refsyncId: referral.id }, { occurredAt: new Date(t0 - 60_000) }),
+    );
+    expect(older).toMatchObject({
+      status: 'ignored',
+      reason: 'a newer event for this referral was already applied',
+    });
+    expect((await referralOf(api, referral.id)).milestone).toBe('qualified');
+
+    const other = await newReferral(api, { programId, email: 'back@example.com', milestone: 'qualified' });
+    const back = await outcomeOf(
+      api,
+      await feed(testApp, workspaceId, {
+        objectType: 'order',
+        fields: { stage: 'Qualified', refsyncId: other.id },
+      }),
+    );
+    expect(back).toMatchObject({ status: 'success', changes: {} });
+    const reopened = await outcomeOf(api, await order({ stage: 'Reopened', refsyncId: other.id }));
+    expect(reopened.status).toBe('ignored');
+    expect(reopened.reason).toContain('does not allow moving it back to submitted');
+    expect((await referralOf(api, other.id)).milestone).toBe('qualified');
+  });
+
+  it('keeps an approved referral locked: the refusal is an outcome, not a crash', async () => {
+    const { programId } = await setup();
+    const referral = await newReferral(api, { programId, email: 'locked@example.com', milestone: 'won' });
+    const entry = await outcomeOf(api, await order({ stage: 'Submitted', refsyncId: referral.id }));
+    expect(entry.status).toBe('ignored');
+    expect(entry.reason).toContain('approved milestone');
+    const backwards = await outcomeOf(api, await order({ stage: 'Qualified', refsyncId: referral.id }));
+    expect(backwards.status).toBe('ignored');
+    expect((await referralOf(api, referral.id)).milestone).toBe('won');
+  });
+});
+
+describe('entries API', () => {
+  it('lists with filters and cursors, and shows the raw payload', async () => {
+    await setup();
+    const ids = [];
+    for (let i = 0; i < 3; i++) ids.push(await order({ stage: 'Nothing', n: i }));
+    for (const id of ids) await outcomeOf(api, id);
+    const page = await api.get<{ data: SalesEntry[]; nextCursor: string | null }>(
+      '/api/v1/sales-entries?status=ignored&source=api&limit=2',
+    );
+    expect(page.status).toBe(200);
+    expect(page.body.data).toHaveLength(2);
+    expect(page.body.data.every((entry) => entry.status === 'ignored')).toBe(true);
+    const next = await api.get<{ data: SalesEntry[] }>(
+      `/api/v1/sales-entries?status=ignored&limit=2&cursor=${page.body.nextCursor}`,
+    );
+    expect(next.body.data.length).toBeGreaterThan(0);
+    expect(next.body.data[0]?.id).not.toBe(page.body.data[1]?.id);
+    const detail = await api.get<SalesEntry>(`/api/v1/sales-entries/${ids[0]}`);
+    expect(detail.body.rawPayload).toContain('"n":0');
+
+    const bulk = await api.post<{ queued: number }>('/api/v1/sales-entries/retry', { ids });
+    expect(bulk.body.queued).toBe(3);
+    for (const id of ids) expect((await outcomeOf(api, id)).attempts).toBe(2);
+  });
+
+  it('answers 404 for another workspace on every route', async () => {
+    const { settingsId } = await setup();
+    const entryId = await order({ stage: 'Nothing' });
+    await outcomeOf(api, entryId);
+    const { api: other } = await testApp.newWorkspace('other');
+    const answers = await Promise.all([
+      other.get(`/api/v1/receiver-settings/${settingsId}`),
+      other.patch(`/api/v1/receiver-settings/${settingsId}`, { enabled: false }),
+      other.get(`/api/v1/sales-entries/${entryId}`),
+      other.patch(`/api/v1/sales-entries/${entryId}`, { fields: {} }),
+      other.post(`/api/v1/sales-entries/${entryId}/retry`),
+      other.post(`/api/v1/sales-entries/${entryId}/review`, { decision: 'reject' }),
+    ]);
+    expect(answers.map((answer) => answer.status)).toEqual([404, 404, 404, 404, 404, 404]);
+    const list = await other.get<{ data: unknown[] }>('/api/v1/sales-entries');
+    expect(list.body.data).toEqual([]);
+    const settings = await other.get<{ data: unknown[] }>('/api/v1/receiver-settings');
+    expect(settings.body.data).toEqual([]);
+    const bulk = await other.post<{ queued: number }>('/api/v1/sales-entries/retry', { ids: [entryId] });
+    expect(bulk.body.queued).toBe(0);
+    const created = await other.post<{ error: { details: Array<{ field: string }> } }>(
+      '/api/v1/receiver-settings',
+      {
+        programId: (await api.get<{ programId: string }>(`/api/v1/receiver-settings/${settingsId}`)).body
+          .programId,
+      },
+    );
+    expect(created.status).toBe(400);
+  });
+});
