@@ -1,21 +1,10 @@
-/**
- * Referrals created per second through the HTTP API, on embedded PGlite (a data folder on
- * disk, as `npm start` runs) and on PostgreSQL (BENCH_DATABASE_URL, default the local server).
- * The app runs as `refsync start` does: API and workers in one process.
- *
- *   npm run bench:api                 both backends
- *   BENCH_REFERRALS=5000 BENCH_CONCURRENCY=32 npm run bench:api
- */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pg from 'pg';
 import { buildApp, prepare } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { createLogger } from '../src/core/logger.ts';
 import { openDatabase } from '../src/db/client.ts';
 import { subscribers } from '../src/subscribers.ts';
 import { createApiKey, createWorkspace } from '../src/workspaces/service.ts';
+import { freshBackend } from './support.ts';
 
 const total = Number(process.env.BENCH_REFERRALS ?? 2000);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 16);
@@ -29,26 +18,10 @@ interface Result {
 }
 
 async function measure(backend: 'pglite' | 'postgres'): Promise<Result> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'refsync-bench-'));
-  let dropDatabase = async () => {};
-  let databaseUrl: string | undefined;
-  if (backend === 'postgres') {
-    const name = `refsync_bench_${process.pid}`;
-    const admin = new pg.Client({ connectionString: postgresUrl });
-    await admin.connect();
-    await admin.query(`drop database if exists ${name} with (force)`);
-    await admin.query(`create database ${name}`);
-    await admin.end();
-    const url = new URL(postgresUrl);
-    url.pathname = `/${name}`;
-    databaseUrl = url.toString();
-    dropDatabase = async () => {
-      const client = new pg.Client({ connectionString: postgresUrl });
-      await client.connect();
-      await client.query(`drop database if exists ${name} with (force)`);
-      await client.end();
-    };
-  }
+  const { databaseUrl, dataDir, drop } = await freshBackend(
+    'api',
+    backend === 'postgres' ? postgresUrl : undefined,
+  );
   const config = loadConfig({
     PORT: '0',
     REFSYNC_DATA_DIR: dataDir,
@@ -112,8 +85,7 @@ async function measure(backend: 'pglite' | 'postgres'): Promise<Result> {
   );
   const seconds = (performance.now() - started) / 1000;
   await app.close();
-  await dropDatabase();
-  rmSync(dataDir, { recursive: true, force: true });
+  await drop();
   latencies.sort((a, b) => a - b);
   const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
   return { backend, perSecond: total / seconds, p50: at(0.5), p99: at(0.99) };

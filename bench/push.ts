@@ -1,38 +1,5 @@
-/**
- * Referral add under an import: N referrals created through the HTTP API as fast as a client
- * can, then pushed by the workers to a sandbox CRM (Salesforce or HubSpot) running with its
- * default rate limit and 50 ms added latency on every CRM call. Reports the wall time from the
- * first referral POST to the last `created` push, the CRM API calls it took (Salesforce
- * `/services/data/…`, HubSpot `/crm/…`; OAuth and sandbox admin calls are not counted), and
- * the least time the CRM's rate limit allows for that many calls.
- *
- * Rate-limit floor, per CRM:
- *   hubspot     the default limit is 100 calls per rolling 10 s per portal, so N calls need at
- *               least N / 10 s (the first 100 could go in one burst, which we ignore: the
- *               floor is the sustained rate).
- *   salesforce  only a daily limit (15,000 calls per org per day by default), no per-second
- *               limit, so there is no rate-limit floor; printed is the latency floor instead:
- *               the CRM calls made one after another, each at least 50 ms (calls × 0.05 s),
- *               in parentheses. The run fails if the push needs more calls than the daily limit.
- *
- * The app runs as `refsync start` does (API and workers in one process) with both sandbox CRMs
- * mounted; every run gets a fresh app and database: PGlite in a temporary data folder, or a
- * database of its own on the PostgreSQL named by BENCH_DATABASE_URL.
- *
- * A run that has not pushed every referral within 15 minutes is aborted and reported as failed.
- *
- *   npm run bench:push                                  1,000 and 10,000 to each CRM
- *   BENCH_SIZES=1000 BENCH_CRMS=hubspot npm run bench:push
- *   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npm run bench:push
- *   BENCH_CONCURRENCY=32                                API clients creating referrals (16)
- *   BENCH_VERBOSE=1                                     CRM calls per route, on stderr
- */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { and, count, eq } from 'drizzle-orm';
 import type { FastifyPluginAsync } from 'fastify';
-import pg from 'pg';
 import { buildApp, prepare, type RefsyncApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { createLogger } from '../src/core/logger.ts';
@@ -44,6 +11,7 @@ import { subscribers } from '../src/subscribers.ts';
 import { createApiKey, createWorkspace } from '../src/workspaces/service.ts';
 import { ApiClient, type TestApp } from '../test/helpers/app.ts';
 import { SandboxHubspot, SandboxSalesforce } from '../test/helpers/crm.ts';
+import { type BenchBackend, freshBackend } from './support.ts';
 
 type Crm = 'salesforce' | 'hubspot';
 
@@ -125,50 +93,8 @@ function callCounter() {
   return { calls, answerMs, tooMany, byRoute, plugin };
 }
 
-interface Backend {
-  databaseUrl: string | undefined;
-  dataDir: string;
-  drop(): Promise<void>;
-}
-
-async function freshBackend(label: string): Promise<Backend> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'refsync-bench-push-'));
-  if (!postgresUrl) {
-    return {
-      databaseUrl: undefined,
-      dataDir,
-      drop: async () => rmSync(dataDir, { recursive: true, force: true }),
-    };
-  }
-  const name = `refsync_bench_push_${process.pid}_${label}`;
-  const admin = new pg.Client({ connectionString: postgresUrl });
-  await admin.connect();
-  try {
-    await admin.query(`drop database if exists ${name} with (force)`);
-    await admin.query(`create database ${name}`);
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(postgresUrl);
-  url.pathname = `/${name}`;
-  return {
-    databaseUrl: url.toString(),
-    dataDir,
-    drop: async () => {
-      const client = new pg.Client({ connectionString: postgresUrl });
-      await client.connect();
-      try {
-        await client.query(`drop database if exists ${name} with (force)`);
-      } finally {
-        await client.end();
-      }
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
-}
-
 /** Starts refsync with the sandboxes mounted, as the test helper does, on the given backend. */
-async function startApp(backend: Backend, counter: FastifyPluginAsync): Promise<TestApp> {
+async function startApp(backend: BenchBackend, counter: FastifyPluginAsync): Promise<TestApp> {
   const config = loadConfig({
     PORT: '0',
     REFSYNC_DATA_DIR: backend.dataDir,
@@ -266,7 +192,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function run(crm: Crm, referrals: number, deadline: number): Promise<Result> {
   const { calls, answerMs, tooMany, byRoute, plugin } = callCounter();
-  const backend = await freshBackend(`${crm}_${referrals}`);
+  const backend = await freshBackend(`${crm}_${referrals}`, postgresUrl);
   const testApp = await startApp(backend, plugin);
   try {
     const { api } = await testApp.newWorkspace();

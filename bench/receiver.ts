@@ -9,11 +9,7 @@
  *   node --import tsx bench/receiver.ts
  *   BENCH_ENTRIES=2000 BENCH_CONCURRENCY=16 BENCH_BACKENDS=pglite node --import tsx bench/receiver.ts
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import pg from 'pg';
 import { buildApp, prepare } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { createLogger } from '../src/core/logger.ts';
@@ -22,6 +18,7 @@ import { milestoneChanges, salesEntries } from '../src/db/schema.ts';
 import { createReferral } from '../src/referrals/service.ts';
 import { subscribers } from '../src/subscribers.ts';
 import { createApiKey, createWorkspace } from '../src/workspaces/service.ts';
+import { freshBackend } from './support.ts';
 
 const total = Number(process.env.BENCH_ENTRIES ?? 1000);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 16);
@@ -35,37 +32,19 @@ interface Result {
   p99: number;
 }
 
-async function postgresDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `refsync_bench_receiver_${process.pid}`;
-  const admin = new pg.Client({ connectionString: postgresUrl });
-  await admin.connect();
-  await admin.query(`drop database if exists ${name} with (force)`);
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(postgresUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const client = new pg.Client({ connectionString: postgresUrl });
-      await client.connect();
-      await client.query(`drop database if exists ${name} with (force)`);
-      await client.end();
-    },
-  };
-}
-
 async function measure(backend: 'pglite' | 'postgres'): Promise<Result> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'refsync-bench-'));
-  const server = backend === 'postgres' ? await postgresDatabase() : undefined;
+  const { databaseUrl, dataDir, drop } = await freshBackend(
+    'receiver',
+    backend === 'postgres' ? postgresUrl : undefined,
+  );
   const config = loadConfig({
     PORT: '0',
     REFSYNC_DATA_DIR: dataDir,
     REFSYNC_LOG_LEVEL: 'silent',
     REFSYNC_SECRET_KEY: 'bench-secret-key-0123456789',
-    ...(server ? { DATABASE_URL: server.url } : {}),
+    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
   });
-  const database = await openDatabase({ databaseUrl: server?.url, dataDir });
+  const database = await openDatabase({ databaseUrl, dataDir });
   const app = await buildApp({ config, database, logger: createLogger('silent'), subscribers });
   await prepare(app, { work: true });
   await app.server.listen({ port: 0, host: '127.0.0.1' });
@@ -152,8 +131,7 @@ async function measure(backend: 'pglite' | 'postgres'): Promise<Result> {
     .map((row) => Number(row.ms))
     .sort((a, b) => a - b);
   await app.close();
-  await server?.drop();
-  rmSync(dataDir, { recursive: true, force: true });
+  await drop();
   if (latencies.length !== total)
     throw new Error(`${latencies.length} of ${total} entries moved a milestone`);
   const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;

@@ -1,6 +1,19 @@
 import { z } from 'zod';
 import { milestoneKinds } from '../programs/schemas.ts';
 
+/** A referral's own descriptive fields: what updates (API, CRM field updates) may write. */
+export const referralDetailFields = [
+  'firstName',
+  'lastName',
+  'email',
+  'company',
+  'phone',
+  'source',
+  'sourceNote',
+  'externalId',
+] as const;
+export type ReferralDetailField = (typeof referralDetailFields)[number];
+
 const optionalText = (max: number) => z.string().trim().max(max).nullable().optional();
 
 const referralFields = {

@@ -16,6 +16,7 @@ import type {
   ReferralView,
   UpdateReferralInput,
 } from './schemas.ts';
+import { referralDetailFields } from './schemas.ts';
 
 export type ReferralRow = typeof referrals.$inferSelect;
 export type MilestoneChangeRow = typeof milestoneChanges.$inferSelect;
@@ -194,16 +195,7 @@ export async function updateReferral(
     const customFields = applyCustomFields(program.referralFields, input.customFields, current.customFields);
     const memberId = await resolveMember(tx, workspaceId, program.id, input);
     const patch: Partial<ReferralRow> = { customFields, updatedAt: new Date() };
-    for (const key of [
-      'firstName',
-      'lastName',
-      'email',
-      'company',
-      'phone',
-      'source',
-      'sourceNote',
-      'externalId',
-    ] as const) {
+    for (const key of referralDetailFields) {
       const value = input[key];
       if (value !== undefined) patch[key] = value;
     }

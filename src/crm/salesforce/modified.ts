@@ -3,7 +3,7 @@ import type { CrmConnector, CrmRecord, CrmSession } from '../types.ts';
 import { openConnection } from './connection.ts';
 import type { ResolvedOptions } from './options.ts';
 import { LEAD_CONVERSION_FIELDS } from './provider.ts';
-import { parseSalesforceDateTime, queryRows } from './query.ts';
+import { crmRecord, parseSalesforceDateTime, queryRows } from './query.ts';
 import { soqlName, uniqueNames } from './soql.ts';
 
 /**
@@ -75,18 +75,6 @@ export function modifiedWithinSecondSoql(object: string, fields: readonly string
   );
 }
 
-/** A field of a row by API name or parent path (`Account.Name`), matching names as Salesforce does. */
-function valueAt(row: Row, path: string): unknown {
-  let current: unknown = row;
-  for (const part of path.split('.')) {
-    if (typeof current !== 'object' || current === null) return null;
-    const lower = part.toLowerCase();
-    const entry = Object.entries(current as Row).find(([key]) => key.toLowerCase() === lower);
-    current = entry?.[1] ?? null;
-  }
-  return current;
-}
-
 function modifiedAtOf(row: Row): Date {
   const when = parseSalesforceDateTime(row.SystemModstamp);
   if (when === undefined) {
@@ -100,19 +88,7 @@ function modifiedAtOf(row: Row): Date {
 }
 
 function toRecord(object: string, row: Row, fields: readonly string[]): CrmRecord {
-  const record: CrmRecord = {
-    id: String(row.Id),
-    object,
-    createdAt: parseSalesforceDateTime(row.CreatedDate),
-    modifiedAt: modifiedAtOf(row),
-    values: Object.fromEntries(fields.map((field) => [field, valueAt(row, field)])),
-  };
-  if (object.toLowerCase() === 'lead') {
-    const contactId = row.ConvertedContactId;
-    record.convertedContactId =
-      row.IsConverted === true && typeof contactId === 'string' ? contactId : undefined;
-  }
-  return record;
+  return { ...crmRecord(object, row, fields), modifiedAt: modifiedAtOf(row) };
 }
 
 export async function modifiedSince(

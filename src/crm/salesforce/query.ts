@@ -44,7 +44,8 @@ export function parseSalesforceDateTime(value: unknown): Date | undefined {
   return Number.isNaN(date.getTime()) ? undefined : date;
 }
 
-function crmRecord(object: string, row: Row, fields: string[]): CrmRecord {
+/** A queried row as a CrmRecord; a Lead also says which Contact it was converted to. */
+export function crmRecord(object: string, row: Row, fields: readonly string[]): CrmRecord {
   const record: CrmRecord = {
     id: String(row.Id),
     object,

@@ -7,6 +7,7 @@ import type { Db } from '../../db/client.ts';
 import { uniqueViolation } from '../../db/errors.ts';
 import { type MatchRule, type ProcessRules, receiverSettings } from '../../db/schema.ts';
 import { getProgram, type ProgramRow } from '../../programs/service.ts';
+import { type ReferralDetailField, referralDetailFields } from '../../referrals/schemas.ts';
 import { canonicalObject, type EntryOrigin, ORIGINS } from './objects.ts';
 import type {
   CreateReceiverSettingsInput,
@@ -17,17 +18,8 @@ import type {
 export type ReceiverSettingsRow = typeof receiverSettings.$inferSelect;
 
 /** Referral fields a field update may write besides `referral.custom.<key>`. */
-export const STANDARD_REFERRAL_FIELDS = [
-  'firstName',
-  'lastName',
-  'email',
-  'company',
-  'phone',
-  'source',
-  'sourceNote',
-  'externalId',
-] as const;
-export type StandardReferralField = (typeof STANDARD_REFERRAL_FIELDS)[number];
+export const STANDARD_REFERRAL_FIELDS = referralDetailFields;
+export type StandardReferralField = ReferralDetailField;
 
 export function toReceiverSettingsView(row: ReceiverSettingsRow): ReceiverSettingsView {
   return {
