@@ -215,6 +215,10 @@ describe('pushing referrals as Leads', () => {
     const entry = await logOf(referral.id, 'created');
     expect(entry).toMatchObject({ crmObject: 'Lead', retryable: false });
     expect(entry.crmId).toMatch(/^00Q/);
+    const shown = await api.get<{ crmRecords: unknown[] }>(`/api/v1/referrals/${referral.id}`);
+    expect(shown.body.crmRecords).toEqual([
+      { connectionId, crmObject: 'Lead', crmId: entry.crmId, dealId: null },
+    ]);
     const lead = (await crm.sobject('Lead').retrieve(entry.crmId ?? '')) as Record<string, unknown>;
     expect(lead).toMatchObject({
       FirstName: 'Bob',

@@ -2,7 +2,6 @@ import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { events } from '../src/db/schema.ts';
 import { pushSubscriber } from '../src/push/subscriber.ts';
-import type { EventSubscriber } from '../src/queue/subscriber.ts';
 import { processEntry } from '../src/receiver/process/processor.ts';
 import { salesEntrySubscriber } from '../src/receiver/process/subscriber.ts';
 import { type ApiClient, startTestApp, type TestApp } from './helpers/app.ts';
@@ -27,7 +26,7 @@ let workspaceId: string;
 
 beforeAll(async () => {
   testApp = await startTestApp({
-    subscribers: [salesEntrySubscriber, pushSubscriber] as unknown as EventSubscriber[],
+    subscribers: [salesEntrySubscriber, pushSubscriber],
   });
   const workspace = await testApp.newWorkspace();
   api = workspace.api;
@@ -205,6 +204,22 @@ describe('processing', () => {
       company: 'Nordwind',
       milestone: 'qualified',
     });
+  });
+
+  it('sends an entry to review when no member matches and the process rule asks for it, and notifies', async () => {
+    await setup({
+      memberMatch: [{ object: 'order', field: 'referralCode', matchOn: 'referralCode' }],
+      processRules: { reviewWhenNoMemberMatch: true, notifyOnReview: true },
+    });
+    const entryId = await order({ stage: 'Won', referralCode: 'NOBODY1', email: 'nobody@example.com' });
+    const held = await outcomeOf(api, entryId);
+    expect(held.status).toBe('review');
+    expect(held.reason).toContain('referral code NOBODY1 matches no member');
+    const notified = await testApp.app.ctx.db
+      .select()
+      .from(events)
+      .where(and(eq(events.type, 'sales_entry.review_needed'), eq(events.subjectId, entryId)));
+    expect(notified).toHaveLength(1);
   });
 
   it('sends a denied referral about to be approved to review; approving applies it', async () => {

@@ -1,7 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connections } from '../src/db/schema.ts';
-import type { EventSubscriber } from '../src/queue/subscriber.ts';
 import { salesEntrySubscriber } from '../src/receiver/process/subscriber.ts';
 import { sandboxPlugins } from '../src/sandbox/index.ts';
 import { memorySandboxStore } from '../src/sandbox/store.ts';
@@ -25,7 +24,7 @@ let workspaceId: string;
 
 beforeAll(async () => {
   testApp = await startTestApp({
-    subscribers: [salesEntrySubscriber] as unknown as EventSubscriber[],
+    subscribers: [salesEntrySubscriber],
     plugins: sandboxPlugins(memorySandboxStore()),
   });
   const workspace = await testApp.newWorkspace();

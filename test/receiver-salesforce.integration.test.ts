@@ -1,7 +1,6 @@
 import jsforce from 'jsforce';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pushSubscriber } from '../src/push/subscriber.ts';
-import type { EventSubscriber } from '../src/queue/subscriber.ts';
 import { salesEntrySubscriber } from '../src/receiver/process/subscriber.ts';
 import { sandboxPlugins } from '../src/sandbox/index.ts';
 import { memorySandboxStore } from '../src/sandbox/store.ts';
@@ -28,7 +27,7 @@ let programId: string;
 
 beforeAll(async () => {
   testApp = await startTestApp({
-    subscribers: [salesEntrySubscriber, pushSubscriber] as unknown as EventSubscriber[],
+    subscribers: [salesEntrySubscriber, pushSubscriber],
     plugins: sandboxPlugins(memorySandboxStore()),
   });
   const workspace = await testApp.newWorkspace();

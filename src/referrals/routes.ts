@@ -5,6 +5,7 @@ import { pageQuery, pageSchema } from '../core/pagination.ts';
 import type { Db } from '../db/client.ts';
 import { callerOf } from '../http/auth.ts';
 import { getProgram, programsByIds } from '../programs/service.ts';
+import { crmRecordsOf } from '../push/records.ts';
 import {
   createReferralBody,
   listReferralsQuery,
@@ -31,7 +32,8 @@ const idParams = z.object({ id: z.string() });
 async function detail(db: Db, workspaceId: string, referral: ReferralRow) {
   const program = await getProgram(db, workspaceId, referral.programId);
   const history = await referralHistory(db, workspaceId, referral.id);
-  return { ...toReferralView(referral, program), history: history.map(toMilestoneChangeView) };
+  const crmRecords = await crmRecordsOf(db, workspaceId, referral.id);
+  return { ...toReferralView(referral, program), history: history.map(toMilestoneChangeView), crmRecords };
 }
 
 export const referralRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
@@ -59,7 +61,11 @@ export const referralRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async 
       );
       return reply
         .code(201)
-        .send({ ...toReferralView(referral, program), history: history.map(toMilestoneChangeView) });
+        .send({
+          ...toReferralView(referral, program),
+          history: history.map(toMilestoneChangeView),
+          crmRecords: [],
+        });
     },
   );
 

@@ -80,7 +80,19 @@ export const referralSchema = z.object({
   updatedAt: z.string(),
 });
 
-export const referralDetailSchema = referralSchema.extend({ history: z.array(milestoneChangeSchema) });
+export const referralDetailSchema = referralSchema.extend({
+  history: z.array(milestoneChangeSchema),
+  crmRecords: z
+    .array(
+      z.object({
+        connectionId: z.string(),
+        crmObject: z.string(),
+        crmId: z.string(),
+        dealId: z.string().nullable(),
+      }),
+    )
+    .describe('The CRM records this referral was pushed as'),
+});
 
 export const listReferralsQuery = z.object({
   programId: z.string().optional(),

@@ -123,7 +123,10 @@ export async function decide(
       ? tried.join('; ')
       : 'no referral matches and no member match rule has a value in this entry';
   const match = noMatch(first?.trigger ?? null);
-  const rules = first?.settings?.processRules ?? DEFAULT_PROCESS_RULES;
+  // Several programs' settings may have fired; any of them asking to review an unmatched
+  // entry is reason enough not to let it fail silently.
+  const reviewing = candidates.find((candidate) => candidate.settings?.processRules.reviewWhenNoMemberMatch);
+  const rules = (reviewing ?? first)?.settings?.processRules ?? DEFAULT_PROCESS_RULES;
   if (rules.reviewWhenNoMemberMatch) {
     return { kind: 'review', reason, plan: null, match, notify: rules.notifyOnReview };
   }
