@@ -59,13 +59,11 @@ export const referralRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async 
           actor: `api_key:${caller.apiKeyId}`,
         },
       );
-      return reply
-        .code(201)
-        .send({
-          ...toReferralView(referral, program),
-          history: history.map(toMilestoneChangeView),
-          crmRecords: [],
-        });
+      return reply.code(201).send({
+        ...toReferralView(referral, program),
+        history: history.map(toMilestoneChangeView),
+        crmRecords: [],
+      });
     },
   );
 
