@@ -206,6 +206,31 @@ describe('processing', () => {
     });
   });
 
+  it('updates the referral contact details from the CRM only when asked to', async () => {
+    for (const updateContactDetails of [false, true]) {
+      const { programId } = await setup({ updateContactDetails });
+      const referral = await newReferral(api, {
+        programId,
+        email: `old.${updateContactDetails}@example.com`,
+        firstName: 'Old',
+      });
+      const entryId = await order({
+        stage: 'Qualified',
+        refsyncId: referral.id,
+        firstName: 'New',
+        phone: '+1 555 0199',
+      });
+      expect((await outcomeOf(api, entryId)).status).toBe('success');
+      const after = await api.get<{ firstName: string | null; phone: string | null; milestone: string }>(
+        `/api/v1/referrals/${referral.id}`,
+      );
+      expect(after.body.milestone).toBe('qualified');
+      expect(after.body).toMatchObject(
+        updateContactDetails ? { firstName: 'New', phone: '+1 555 0199' } : { firstName: 'Old', phone: null },
+      );
+    }
+  });
+
   it('sends an entry to review when no member matches and the process rule asks for it, and notifies', async () => {
     await setup({
       memberMatch: [{ object: 'order', field: 'referralCode', matchOn: 'referralCode' }],

@@ -284,4 +284,34 @@ describe('Salesforce events', () => {
       }),
     ]);
   });
+
+  it('end to end: Closed Won on the Opportunity of a converted Lead approves the referral', async () => {
+    const hooks = await api.get<{ salesforceOutboundUrl: string }>(
+      `/api/v1/connections/${connectionId}/hooks`,
+    );
+    await sf.admin('POST', '/outbound-messages', {
+      name: 'Won opportunities to refsync',
+      object: 'Opportunity',
+      condition: { kind: 'field-equals', field: 'StageName', value: 'Closed Won', everyTime: true },
+      fields: ['StageName'],
+      endpointUrl: hooks.body.salesforceOutboundUrl,
+    });
+    const referral = await newReferral(api, { programId, email: 'olga@e2e.example' });
+    const lead = await createLead({ Email: 'olga@e2e.example', Refsync_Referral_Id__c: referral.id });
+    const converted = await sf.admin<{ opportunityId: string }>('POST', `/leads/${lead}/convert`, {
+      opportunityName: 'Olga deal',
+    });
+    await crm.sobject('Opportunity').update({ Id: converted.opportunityId, StageName: 'Closed Won' });
+    const after = await eventually(async () => {
+      const current = await referralOf(api, referral.id);
+      return current.milestone === 'won' ? current : undefined;
+    }, 20_000);
+    expect(after.history.at(-1)).toMatchObject({ to: 'won', actor: `crm:${connectionId}` });
+    const entries = await api.get<{ data: Array<{ objectType: string; status: string }> }>(
+      `/api/v1/sales-entries?referralId=${referral.id}`,
+    );
+    expect(entries.body.data).toEqual([
+      expect.objectContaining({ objectType: 'Opportunity', status: 'success' }),
+    ]);
+  });
 });
