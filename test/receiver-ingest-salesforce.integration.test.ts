@@ -453,3 +453,22 @@ describe('the transition URL', () => {
     expect((await transition('', { Refsync_Referral_Id__c: referralId })).status).toBe(400);
   });
 });
+
+describe('rotating the hook secret', () => {
+  it('gives new URLs and makes the old ones answer 401', async () => {
+    const rotated = await api.post<HookUrls>(`/api/v1/connections/${connectionId}/hooks/rotate`);
+    expect(rotated.status).toBe(200);
+    expect(rotated.body.salesforceOutboundUrl).not.toBe(hooks.salesforceOutboundUrl);
+    const body = outboundMessage(sf.org.orgId, [
+      { id: notificationId(), fields: { Id: '00Q000000000002AAA' } },
+    ]);
+    expect((await postSoap(hooks.salesforceOutboundUrl ?? '', body)).status).toBe(401);
+    const accepted = await postSoap(rotated.body.salesforceOutboundUrl ?? '', body);
+    expect(accepted.status).toBe(200);
+    expect(accepted.text).toContain('<Ack>true</Ack>');
+    const again = await api.get<HookUrls>(`/api/v1/connections/${connectionId}/hooks`);
+    expect(again.body.salesforceOutboundUrl).toBe(rotated.body.salesforceOutboundUrl);
+    const { api: stranger } = await testApp.newWorkspace('stranger');
+    expect((await stranger.post(`/api/v1/connections/${connectionId}/hooks/rotate`)).status).toBe(404);
+  });
+});

@@ -314,4 +314,27 @@ describe('Salesforce events', () => {
       expect.objectContaining({ objectType: 'Opportunity', status: 'success' }),
     ]);
   });
+
+  it('refuses settings naming objects or fields the org does not have', async () => {
+    const otherProgram = await newProgram(api);
+    const response = await api.post<{ error: { details: Array<{ field: string; message: string }> } }>(
+      '/api/v1/receiver-settings',
+      {
+        programId: otherProgram,
+        connectionId,
+        statusTriggers: [
+          { object: 'Lead', field: 'Statuz', value: 'Qualified', milestone: 'qualified' },
+          { object: 'Invoice', field: 'Paid', value: 'true', milestone: 'won' },
+        ],
+        targetMatch: [{ object: 'Lead', field: 'Refsync_Referral_Id__c', matchOn: 'referralId' }],
+      },
+    );
+    expect(response.status).toBe(400);
+    expect(response.body.error.details).toEqual([
+      { field: 'statusTriggers.0.field', message: 'Lead has no field Statuz' },
+      { field: 'statusTriggers.1.object', message: 'the CRM has no object Invoice' },
+    ]);
+    const listed = await api.get<{ data: Array<{ programId: string }> }>('/api/v1/receiver-settings');
+    expect(listed.body.data.some((settings) => settings.programId === otherProgram)).toBe(false);
+  });
 });

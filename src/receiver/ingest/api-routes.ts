@@ -6,7 +6,7 @@ import { AppError, type FieldIssue, validationFailed } from '../../core/errors.t
 import { randomString } from '../../core/ids.ts';
 import { callerOf } from '../../http/auth.ts';
 import { type IncomingEntry, recordSalesEntries } from '../entries.ts';
-import { hookUrlsOf } from './hook-secret.ts';
+import { hookUrlsOf, rotateHookSecret } from './hook-secret.ts';
 
 const maxEntriesPerRequest = 100;
 
@@ -143,6 +143,23 @@ export const ingestApiRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async
     async (request) => {
       const connection = await getConnection(ctx.db, callerOf(request).workspaceId, request.params.id);
       return hookUrlsOf(ctx, connection);
+    },
+  );
+
+  app.post(
+    '/connections/:id/hooks/rotate',
+    {
+      schema: {
+        tags: ['connections'],
+        summary: 'Replace the secret in the Salesforce hook URLs',
+        description: 'The old URLs answer 401 from now on; update the outbound messages in Salesforce.',
+        params: z.object({ id: z.string() }),
+        response: { 200: hookUrlsSchema },
+      },
+    },
+    async (request) => {
+      const connection = await getConnection(ctx.db, callerOf(request).workspaceId, request.params.id);
+      return hookUrlsOf(ctx, await rotateHookSecret(ctx, connection));
     },
   );
 };

@@ -31,6 +31,17 @@ export async function hookSecretOf(ctx: AppContext, connection: ConnectionRow): 
   return ctx.secrets.open(current.sealed);
 }
 
+/** A new secret for the connection's Salesforce hook URLs; the old URLs stop working at once. */
+export async function rotateHookSecret(ctx: AppContext, connection: ConnectionRow): Promise<ConnectionRow> {
+  const [rotated] = await ctx.db
+    .update(connections)
+    .set({ hookSecretSealed: ctx.secrets.seal(randomString(secretLength, secretAlphabet)) })
+    .where(eq(connections.id, connection.id))
+    .returning();
+  if (!rotated) throw new Error(`connection ${connection.id} disappeared`);
+  return rotated;
+}
+
 /** Compared with as much work as a real secret, so timing tells nothing about which part failed. */
 const decoy = 'x'.repeat(secretLength);
 

@@ -1,11 +1,12 @@
 import { and, asc, eq, isNull, type SQL } from 'drizzle-orm';
-import { getConnection } from '../../connections/service.ts';
+import { getConnection, withCrm } from '../../connections/service.ts';
 import type { AppContext } from '../../context.ts';
 import { AppError, type FieldIssue, notFound, validationFailed } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
+import { CrmError } from '../../crm/errors.ts';
 import type { Db } from '../../db/client.ts';
 import { uniqueViolation } from '../../db/errors.ts';
-import { type MatchRule, type ProcessRules, receiverSettings } from '../../db/schema.ts';
+import { connections, type MatchRule, type ProcessRules, receiverSettings } from '../../db/schema.ts';
 import { getProgram, type ProgramRow } from '../../programs/service.ts';
 import { type ReferralDetailField, referralDetailFields } from '../../referrals/schemas.ts';
 import { canonicalObject, type EntryOrigin, ORIGINS } from './objects.ts';
@@ -123,6 +124,53 @@ function validate(origin: EntryOrigin, program: ProgramRow, candidate: Candidate
   return { ...candidate, statusTriggers, fieldUpdates, targetMatch, memberMatch };
 }
 
+/**
+ * With a connected CRM, every object and field the rules name must exist there: a typo would
+ * otherwise only show later, as failed entries and a catch-up poll that cannot run.
+ */
+async function checkAgainstCrm(
+  ctx: AppContext,
+  connectionId: string | null,
+  candidate: Candidate,
+): Promise<void> {
+  if (connectionId === null) return;
+  const [connection] = await ctx.db.select().from(connections).where(eq(connections.id, connectionId));
+  if (connection?.status !== 'connected') return;
+  const named: Array<{ object: string; field: string; path: string }> = [
+    ...candidate.statusTriggers.map((rule, index) => ({ ...rule, path: `statusTriggers.${index}.field` })),
+    ...candidate.fieldUpdates.map((rule, index) => ({ ...rule, path: `fieldUpdates.${index}.field` })),
+    ...candidate.targetMatch.map((rule, index) => ({ ...rule, path: `targetMatch.${index}.field` })),
+    ...candidate.memberMatch.map((rule, index) => ({ ...rule, path: `memberMatch.${index}.field` })),
+  ];
+  const objects = [...new Set(named.map((rule) => rule.object))];
+  const issues: FieldIssue[] = [];
+  const fieldsOf = new Map<string, Set<string> | undefined>();
+  await withCrm(ctx, connectionId, async (session, connector) => {
+    for (const object of objects) {
+      try {
+        const fields = await connector.describe(session, object);
+        fieldsOf.set(object, new Set(fields.map((field) => field.name.toLowerCase())));
+      } catch (error) {
+        if (!(error instanceof CrmError) || (error.kind !== 'not_found' && error.kind !== 'validation'))
+          throw error;
+        fieldsOf.set(object, undefined);
+      }
+    }
+  });
+  for (const rule of named) {
+    const fields = fieldsOf.get(rule.object);
+    if (!fields) {
+      issues.push({
+        field: rule.path.replace(/field$/, 'object'),
+        message: `the CRM has no object ${rule.object}`,
+      });
+    } else if (!fields.has(rule.field.toLowerCase())) {
+      issues.push({ field: rule.path, message: `${rule.object} has no field ${rule.field}` });
+    }
+  }
+  if (issues.length > 0) throw validationFailed(issues);
+}
+
 async function originOf(
   ctx: AppContext,
   workspaceId: string,
@@ -178,6 +226,7 @@ export async function createReceiverSettings(
     memberMatch: input.memberMatch,
     processRules: input.processRules,
   });
+  await checkAgainstCrm(ctx, input.connectionId, candidate);
   const [row] = await ctx.db
     .insert(receiverSettings)
     .values({ id: newId('receiverSettings'), workspaceId, ...candidate })
@@ -238,6 +287,7 @@ export async function updateReceiverSettings(
     memberMatch: input.memberMatch ?? current.memberMatch,
     processRules: mergeRules(current.processRules, input.processRules ?? {}),
   });
+  await checkAgainstCrm(ctx, candidate.connectionId, candidate);
   const [row] = await ctx.db
     .update(receiverSettings)
     .set({ ...candidate, updatedAt: new Date() })
