@@ -1,10 +1,4 @@
-import { buildApp, prepare } from '../src/app.ts';
-import { loadConfig } from '../src/config.ts';
-import { createLogger } from '../src/core/logger.ts';
-import { openDatabase } from '../src/db/client.ts';
-import { subscribers } from '../src/subscribers.ts';
-import { createApiKey, createWorkspace } from '../src/workspaces/service.ts';
-import { freshBackend } from './support.ts';
+import { startBenchApp } from './support.ts';
 
 const total = Number(process.env.BENCH_REFERRALS ?? 2000);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 16);
@@ -18,27 +12,8 @@ interface Result {
 }
 
 async function measure(backend: 'pglite' | 'postgres'): Promise<Result> {
-  const { databaseUrl, dataDir, drop } = await freshBackend(
-    'api',
-    backend === 'postgres' ? postgresUrl : undefined,
-  );
-  const config = loadConfig({
-    PORT: '0',
-    REFSYNC_DATA_DIR: dataDir,
-    REFSYNC_LOG_LEVEL: 'silent',
-    REFSYNC_SECRET_KEY: 'bench-secret-key-0123456789',
-    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
-  });
-  const database = await openDatabase({ databaseUrl, dataDir });
-  const app = await buildApp({ config, database, logger: createLogger('silent'), subscribers });
-  await prepare(app, { work: true });
-  await app.server.listen({ port: 0, host: '127.0.0.1' });
-  const address = app.server.server.address();
-  if (!address || typeof address !== 'object') throw new Error('no address');
-  const base = `http://127.0.0.1:${address.port}`;
-  const workspace = await createWorkspace(app.ctx.db, 'bench');
-  const { key } = await createApiKey(app.ctx.db, workspace.id, 'bench');
-  const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+  const bench = await startBenchApp('api', backend === 'postgres' ? postgresUrl : undefined);
+  const { base, headers } = bench;
   const program = (await (
     await fetch(`${base}/api/v1/programs`, {
       method: 'POST',
@@ -84,8 +59,7 @@ async function measure(backend: 'pglite' | 'postgres'): Promise<Result> {
     }),
   );
   const seconds = (performance.now() - started) / 1000;
-  await app.close();
-  await drop();
+  await bench.close();
   latencies.sort((a, b) => a - b);
   const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
   return { backend, perSecond: total / seconds, p50: at(0.5), p99: at(0.99) };

@@ -10,15 +10,9 @@
  *   BENCH_ENTRIES=2000 BENCH_CONCURRENCY=16 BENCH_BACKENDS=pglite node --import tsx bench/receiver.ts
  */
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import { buildApp, prepare } from '../src/app.ts';
-import { loadConfig } from '../src/config.ts';
-import { createLogger } from '../src/core/logger.ts';
-import { openDatabase } from '../src/db/client.ts';
 import { milestoneChanges, salesEntries } from '../src/db/schema.ts';
 import { createReferral } from '../src/referrals/service.ts';
-import { subscribers } from '../src/subscribers.ts';
-import { createApiKey, createWorkspace } from '../src/workspaces/service.ts';
-import { freshBackend } from './support.ts';
+import { startBenchApp } from './support.ts';
 
 const total = Number(process.env.BENCH_ENTRIES ?? 1000);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 16);
@@ -33,33 +27,8 @@ interface Result {
 }
 
 async function measure(backend: 'pglite' | 'postgres'): Promise<Result> {
-  const { databaseUrl, dataDir, drop } = await freshBackend(
-    'receiver',
-    backend === 'postgres' ? postgresUrl : undefined,
-  );
-  const config = loadConfig({
-    PORT: '0',
-    REFSYNC_DATA_DIR: dataDir,
-    REFSYNC_LOG_LEVEL: 'silent',
-    REFSYNC_SECRET_KEY: 'bench-secret-key-0123456789',
-    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
-  });
-  const database = await openDatabase({ databaseUrl, dataDir });
-  const app = await buildApp({ config, database, logger: createLogger('silent'), subscribers });
-  await prepare(app, { work: true });
-  await app.server.listen({ port: 0, host: '127.0.0.1' });
-  const address = app.server.server.address();
-  if (!address || typeof address !== 'object') throw new Error('no address');
-  const base = `http://127.0.0.1:${address.port}`;
-  const workspace = await createWorkspace(app.ctx.db, 'bench');
-  const { key } = await createApiKey(app.ctx.db, workspace.id, 'bench');
-  const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
-  const post = async (path: string, body: unknown) => {
-    const response = await fetch(`${base}${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
-    const text = await response.text();
-    if (response.status >= 300) throw new Error(`${path}: HTTP ${response.status} ${text}`);
-    return JSON.parse(text) as { id: string };
-  };
+  const bench = await startBenchApp('receiver', backend === 'postgres' ? postgresUrl : undefined);
+  const { app, base, headers, post, workspaceId } = bench;
   const program = await post('/api/v1/programs', { name: 'Bench' });
   await post('/api/v1/receiver-settings', {
     programId: program.id,
@@ -73,7 +42,7 @@ async function measure(backend: 'pglite' | 'postgres'): Promise<Result> {
     const { referral } = await createReferral(
       app.ctx.db,
       app.ctx.queue,
-      workspace.id,
+      workspaceId,
       { programId: program.id, email: `prospect${i}@bench.example` },
       { actor: 'system' },
     );
@@ -107,7 +76,7 @@ async function measure(backend: 'pglite' | 'postgres'): Promise<Result> {
     const [row] = await app.ctx.db
       .select({ done: sql<number>`count(*) filter (where ${salesEntries.status} <> 'received')` })
       .from(salesEntries)
-      .where(eq(salesEntries.workspaceId, workspace.id));
+      .where(eq(salesEntries.workspaceId, workspaceId));
     return Number(row?.done ?? 0);
   };
   while ((await counts()) < total) await new Promise((resolve) => setTimeout(resolve, 100));
@@ -126,12 +95,11 @@ async function measure(backend: 'pglite' | 'postgres'): Promise<Result> {
           eq(milestoneChanges.toMilestone, 'qualified'),
         ),
       )
-      .where(and(eq(salesEntries.workspaceId, workspace.id), inArray(salesEntries.status, ['success'])))
+      .where(and(eq(salesEntries.workspaceId, workspaceId), inArray(salesEntries.status, ['success'])))
   )
     .map((row) => Number(row.ms))
     .sort((a, b) => a - b);
-  await app.close();
-  await drop();
+  await bench.close();
   if (latencies.length !== total)
     throw new Error(`${latencies.length} of ${total} entries moved a milestone`);
   const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;

@@ -2,6 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { buildApp, prepare, type RefsyncApp } from '../src/app.ts';
+import { loadConfig } from '../src/config.ts';
+import { createLogger } from '../src/core/logger.ts';
+import { openDatabase } from '../src/db/client.ts';
+import { subscribers } from '../src/subscribers.ts';
+import { createApiKey, createWorkspace } from '../src/workspaces/service.ts';
 
 /** Where one benchmark run keeps its data; `drop` removes all of it. */
 export interface BenchBackend {
@@ -45,6 +51,57 @@ export async function freshBackend(label: string, postgresUrl: string | undefine
     drop: async () => {
       await onServer(postgresUrl, `drop database if exists ${name} with (force)`);
       rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface BenchApp {
+  app: RefsyncApp;
+  /** Where the app listens, e.g. http://127.0.0.1:41234. */
+  base: string;
+  workspaceId: string;
+  /** Authorization and JSON content type for the bench workspace. */
+  headers: Record<string, string>;
+  /** POSTs JSON and answers the parsed body; anything but 2xx throws. */
+  post<T = { id: string }>(path: string, body: unknown): Promise<T>;
+  /** Stops the app and removes its data. */
+  close(): Promise<void>;
+}
+
+/** refsync as `refsync start` runs it (API and workers), on a fresh backend, with a workspace and key. */
+export async function startBenchApp(label: string, postgresUrl: string | undefined): Promise<BenchApp> {
+  const { databaseUrl, dataDir, drop } = await freshBackend(label, postgresUrl);
+  const config = loadConfig({
+    PORT: '0',
+    REFSYNC_DATA_DIR: dataDir,
+    REFSYNC_LOG_LEVEL: 'silent',
+    REFSYNC_SECRET_KEY: 'bench-secret-key-0123456789',
+    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+  });
+  const database = await openDatabase({ databaseUrl, dataDir });
+  const app = await buildApp({ config, database, logger: createLogger('silent'), subscribers });
+  await prepare(app, { work: true });
+  await app.server.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.server.address();
+  if (!address || typeof address !== 'object') throw new Error('no address');
+  const base = `http://127.0.0.1:${address.port}`;
+  const workspace = await createWorkspace(app.ctx.db, 'bench');
+  const { key } = await createApiKey(app.ctx.db, workspace.id, 'bench');
+  const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+  return {
+    app,
+    base,
+    workspaceId: workspace.id,
+    headers,
+    post: async <T>(path: string, body: unknown): Promise<T> => {
+      const response = await fetch(`${base}${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
+      const text = await response.text();
+      if (response.status >= 300) throw new Error(`${path}: HTTP ${response.status} ${text}`);
+      return JSON.parse(text) as T;
+    },
+    close: async () => {
+      await app.close();
+      await drop();
     },
   };
 }

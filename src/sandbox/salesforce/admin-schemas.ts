@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { customFieldTypes } from './custom-fields.ts';
 
 const faultStatus = z.union([z.literal(500), z.literal(503)]);
 
@@ -46,21 +47,7 @@ export const customFieldBody = z.object({
   object: z.string().min(1),
   name: z.string().min(1).max(40),
   label: z.string().min(1).max(40).optional(),
-  type: z.enum([
-    'string',
-    'textarea',
-    'email',
-    'phone',
-    'url',
-    'picklist',
-    'boolean',
-    'double',
-    'currency',
-    'percent',
-    'int',
-    'date',
-    'datetime',
-  ]),
+  type: z.enum(customFieldTypes),
   length: z.number().int().positive().max(131_072).optional(),
   precision: z.number().int().positive().max(18).optional(),
   scale: z.number().int().min(0).max(17).optional(),

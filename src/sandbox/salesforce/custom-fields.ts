@@ -22,7 +22,7 @@ export interface CustomFieldSpec {
 }
 
 /** Types a custom field may have (lookups are left out: their relationship names would need `__r`). */
-const CUSTOM_TYPES = new Set<FieldType>([
+export const customFieldTypes = [
   'string',
   'textarea',
   'email',
@@ -36,7 +36,8 @@ const CUSTOM_TYPES = new Set<FieldType>([
   'int',
   'date',
   'datetime',
-]);
+] as const satisfies readonly FieldType[];
+const CUSTOM_TYPES = new Set<FieldType>(customFieldTypes);
 
 const DEFAULT_LENGTH: Partial<Record<FieldType, number>> = {
   string: 255,
