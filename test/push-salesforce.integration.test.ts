@@ -1,4 +1,4 @@
-import jsforce from 'jsforce';
+import type jsforce from 'jsforce';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pushSubscriber } from '../src/push/subscriber.ts';
 import { sandboxPlugins } from '../src/sandbox/index.ts';
@@ -39,15 +39,7 @@ beforeAll(async () => {
   api = (await testApp.newWorkspace()).api;
   sf = await SandboxSalesforce.createOrg(testApp);
   connectionId = await sf.connect(api);
-  crm = new jsforce.Connection({
-    oauth2: {
-      loginUrl: SandboxSalesforce.baseUrl(testApp),
-      clientId: sf.org.clientId,
-      clientSecret: sf.org.clientSecret,
-    },
-    version: '62.0',
-  });
-  await crm.login(sf.org.username, sf.org.password);
+  crm = await sf.jsforce();
 });
 afterAll(() => testApp.close());
 

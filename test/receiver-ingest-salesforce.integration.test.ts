@@ -1,5 +1,5 @@
 import { and, eq } from 'drizzle-orm';
-import jsforce from 'jsforce';
+import type jsforce from 'jsforce';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { events, salesEntries } from '../src/db/schema.ts';
 import { sandboxPlugins } from '../src/sandbox/index.ts';
@@ -37,15 +37,7 @@ beforeAll(async () => {
   sf = await SandboxSalesforce.createOrg(testApp, { outbound: { timeScale: 0.002 } });
   connectionId = await sf.connect(api);
   hooks = (await api.get<HookUrls>(`/api/v1/connections/${connectionId}/hooks`)).body;
-  crm = new jsforce.Connection({
-    oauth2: {
-      loginUrl: SandboxSalesforce.baseUrl(testApp),
-      clientId: sf.org.clientId,
-      clientSecret: sf.org.clientSecret,
-    },
-    version: '62.0',
-  });
-  await crm.login(sf.org.username, sf.org.password);
+  crm = await sf.jsforce();
 });
 afterAll(() => testApp.close());
 

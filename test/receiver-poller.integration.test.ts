@@ -1,5 +1,5 @@
 import { and, eq } from 'drizzle-orm';
-import jsforce from 'jsforce';
+import type jsforce from 'jsforce';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withCrm } from '../src/connections/service.ts';
 import { newId } from '../src/core/ids.ts';
@@ -59,19 +59,6 @@ async function addSettings(
   });
 }
 
-async function salesforceClient(app: TestApp, sf: SandboxSalesforce): Promise<jsforce.Connection> {
-  const crm = new jsforce.Connection({
-    oauth2: {
-      loginUrl: SandboxSalesforce.baseUrl(app),
-      clientId: sf.org.clientId,
-      clientSecret: sf.org.clientSecret,
-    },
-    version: '62.0',
-  });
-  await crm.login(sf.org.username, sf.org.password);
-  return crm;
-}
-
 /** Asks for a poll through the API and waits for its job to finish. */
 async function pollNow(connectionId: string): Promise<{ state: string; output: unknown }> {
   const response = await api.post<{ connectionId: string; jobId: string | null }>(
@@ -117,7 +104,7 @@ describe('polling Salesforce', () => {
   beforeAll(async () => {
     sf = await SandboxSalesforce.createOrg(testApp);
     connectionId = await sf.connect(api);
-    crm = await salesforceClient(testApp, sf);
+    crm = await sf.jsforce();
     await addSettings(
       testApp,
       { workspaceId, programId, connectionId },
@@ -364,7 +351,7 @@ describe('modifiedSince paging', () => {
   it('Salesforce: pages oldest first and never splits a second', async () => {
     const sf = await SandboxSalesforce.createOrg(testApp);
     const connectionId = await sf.connect(api);
-    const crm = await salesforceClient(testApp, sf);
+    const crm = await sf.jsforce();
     const since = new Date(Date.now() - 60_000);
     const ids: string[] = [];
     for (const n of [1, 2, 3, 4, 5]) {
@@ -449,7 +436,7 @@ describe('the scheduled poll', () => {
       .id;
     const sf = await SandboxSalesforce.createOrg(scheduled);
     const connectionId = await sf.connect(workspace.api);
-    const crm = await salesforceClient(scheduled, sf);
+    const crm = await sf.jsforce();
     const lead = await crm.sobject('Lead').create({ LastName: 'Ticked', Company: 'Timer Inc' });
     if (!lead.success) throw new Error('sandbox refused the lead');
     await addSettings(

@@ -1,4 +1,4 @@
-import jsforce from 'jsforce';
+import type jsforce from 'jsforce';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pushSubscriber } from '../src/push/subscriber.ts';
 import { salesEntrySubscriber } from '../src/receiver/process/subscriber.ts';
@@ -37,15 +37,7 @@ beforeAll(async () => {
   connectionId = await sf.connect(api);
   const fields = await api.post(`/api/v1/connections/${connectionId}/fields`, { object: 'Lead' });
   expect(fields.status, JSON.stringify(fields.body)).toBe(200);
-  crm = new jsforce.Connection({
-    oauth2: {
-      loginUrl: SandboxSalesforce.baseUrl(testApp),
-      clientId: sf.org.clientId,
-      clientSecret: sf.org.clientSecret,
-    },
-    version: '62.0',
-  });
-  await crm.login(sf.org.username, sf.org.password);
+  crm = await sf.jsforce();
   programId = await newProgram(api);
   await newReceiverSettings(api, {
     programId,

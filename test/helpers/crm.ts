@@ -1,3 +1,4 @@
+import jsforce from 'jsforce';
 import type { ApiClient, TestApp } from './app.ts';
 
 /** Follows a sandbox CRM's consent page the way a person would: open it, press Allow. */
@@ -83,6 +84,20 @@ export class SandboxSalesforce {
       method,
       body,
     );
+  }
+
+  /** A jsforce connection logged in as the org's user, to look at and change records directly. */
+  async jsforce(): Promise<jsforce.Connection> {
+    const connection = new jsforce.Connection({
+      oauth2: {
+        loginUrl: SandboxSalesforce.baseUrl(this.testApp),
+        clientId: this.org.clientId,
+        clientSecret: this.org.clientSecret,
+      },
+      version: '62.0',
+    });
+    await connection.login(this.org.username, this.org.password);
+    return connection;
   }
 
   /** Connects it to the workspace of `api` through the real OAuth flow. Returns the connection ID. */

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import {
   apiCall,
   type HubspotContext,
@@ -47,6 +47,23 @@ function batchAnswer(results: unknown[], errors: BatchError[], startedAt: string
   };
   if (errors.length === 0) return { statusCode: okStatus, body };
   return { statusCode: 207, body: { ...body, numErrors: errors.length, errors } };
+}
+
+/** A batch read or update answer: 200, or 207 naming the IDs that were not found. */
+function sendWithMissing(
+  reply: FastifyReply,
+  type: ObjectType,
+  results: unknown[],
+  missing: string[],
+  startedAt: string,
+) {
+  const answer = batchAnswer(
+    results,
+    missing.length > 0 ? [notFoundError(type, missing)] : [],
+    startedAt,
+    200,
+  );
+  return sendJson(reply, answer.statusCode, answer.body);
 }
 
 function asBatchError(body: ErrorBody, context: Record<string, string[]> = {}): BatchError {
@@ -155,13 +172,7 @@ export function registerBatchRoutes(app: FastifyInstance, context: HubspotContex
         if (record === undefined) missing.push(id);
         else results.push(viewRecord(type, record, body.properties));
       }
-      const answer = batchAnswer(
-        results,
-        missing.length > 0 ? [notFoundError(type, missing)] : [],
-        startedAt,
-        200,
-      );
-      return sendJson(reply, answer.statusCode, answer.body);
+      return sendWithMissing(reply, type, results, missing, startedAt);
     },
   );
 
@@ -187,13 +198,7 @@ export function registerBatchRoutes(app: FastifyInstance, context: HubspotContex
       records.update(portal, type, record, input.properties, source);
       results.push(viewRecord(type, record, 'all'));
     });
-    const answer = batchAnswer(
-      results,
-      missing.length > 0 ? [notFoundError(type, missing)] : [],
-      startedAt,
-      200,
-    );
-    return sendJson(reply, answer.statusCode, answer.body);
+    return sendWithMissing(reply, type, results, missing, startedAt);
   });
 
   app.post<{ Params: Params }>('/crm/v3/objects/:type/batch/upsert', async (request, reply) => {

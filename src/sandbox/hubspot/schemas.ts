@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { FIELD_TYPES, PROPERTY_TYPES } from './facts.ts';
 
 /** Request bodies of the CRM API, as the official client sends them. */
 
@@ -91,21 +92,8 @@ export type SearchBody = z.infer<typeof searchBody>;
 export const propertyCreateBody = z.object({
   name: z.string().regex(/^[a-z][a-z0-9_]*$/, 'must be lower case letters, digits and underscores'),
   label: z.string().min(1),
-  type: z.enum(['string', 'number', 'date', 'datetime', 'enumeration', 'bool']),
-  fieldType: z.enum([
-    'text',
-    'textarea',
-    'number',
-    'date',
-    'select',
-    'radio',
-    'checkbox',
-    'booleancheckbox',
-    'calculation_equation',
-    'file',
-    'html',
-    'phonenumber',
-  ]),
+  type: z.enum(PROPERTY_TYPES),
+  fieldType: z.enum(FIELD_TYPES),
   groupName: z.string().min(1),
   description: z.string().optional(),
   hasUniqueValue: z.boolean().optional(),
