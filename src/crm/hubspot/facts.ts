@@ -2,7 +2,8 @@ import type { CrmFieldType, ProviderEndpoints, SystemField } from '../types.ts';
 
 /**
  * HubSpot facts the connector relies on, kept as data so a wrong one is fixed in one place.
- * Sources: /work/shared/reference/crm-wire-formats.md, part B.
+ * Explained in docs/reference/hubspot.md (sections "Errors", "Rate limits", "OAuth and the token
+ * info endpoint", "CRM v3 objects", "Property values are strings").
  */
 
 export const HUBSPOT_ENDPOINTS: ProviderEndpoints = {

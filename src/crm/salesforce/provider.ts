@@ -2,7 +2,9 @@ import type { CrmFieldType, ProviderEndpoints, SystemField } from '../types.ts';
 
 /**
  * Salesforce facts the connector relies on, kept as data so a change of limit, scope or
- * field name is a one-line edit. Sources: ../shared/reference/crm-wire-formats.md, section A.
+ * field name is a one-line edit. Explained in docs/reference/salesforce.md (sections "REST
+ * basics and API version", "OAuth 2.0", "sObject Collections", "SOQL", "Leads, conversion and
+ * CampaignMember").
  */
 
 /** REST API version every call uses; jsforce would otherwise fall back to 50.0. */

@@ -1,7 +1,7 @@
 /**
  * HubSpot facts the sandbox reproduces, kept as data so a wrong one is fixed in one place.
- * Sources are in /work/shared/reference/crm-wire-formats.md, part B; entries marked
- * "memory" there are widely used values that were not re-confirmed.
+ * What each one means is in docs/reference/hubspot.md; values marked "Unconfirmed" there
+ * are widely used but were not verified against HubSpot's documentation.
  */
 
 export const OBJECT_TYPES = ['contacts', 'companies', 'deals'] as const;
