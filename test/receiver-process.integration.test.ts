@@ -361,7 +361,7 @@ describe('duplicates, order and locks', () => {
     );
     expect(older).toMatchObject({
       status: 'ignored',
-      reason: 'a newer event for this referral was already applied',
+      reason: `a newer event from the CRM was already applied: entry ${newer.id} from ${new Date(t0).toISOString()}`,
     });
     expect((await referralOf(api, referral.id)).milestone).toBe('qualified');
 

@@ -53,3 +53,66 @@ export function decideMilestoneChange(
 export function milestoneKindOf(milestones: readonly MilestoneDefinition[], code: string) {
   return milestones.find((m) => m.code === code)?.kind ?? 'pending';
 }
+
+/**
+ * Moving back (to an earlier milestone of the program's list) needs a rule that allows it.
+ * Denied milestones are outside the order: moving to one is never "back", moving from one is
+ * governed by the denied override instead.
+ */
+export function backwardRefusal(
+  milestones: ReadonlyArray<{ code: string; kind: string }>,
+  from: string,
+  to: string,
+  allowBackward: boolean,
+): string | undefined {
+  if (allowBackward) return undefined;
+  const fromIndex = milestones.findIndex((m) => m.code === from);
+  const toIndex = milestones.findIndex((m) => m.code === to);
+  const fromKind = milestones[fromIndex]?.kind;
+  const toKind = milestones[toIndex]?.kind;
+  if (fromIndex < 0 || toIndex < 0 || fromKind === 'denied' || toKind === 'denied') return undefined;
+  if (toIndex < fromIndex) {
+    return `The referral is at ${from}; the trigger does not allow moving it back to ${to}`;
+  }
+  return undefined;
+}
+
+/** One requested move, as a CRM event asks for it. */
+export interface MilestoneStep {
+  milestone: string | null;
+  allowBackward: boolean;
+  overrideDenied: boolean;
+}
+
+/** Refusals of the rules above: outcomes of a request, not failures. */
+export const MILESTONE_REFUSALS: ReadonlySet<string> = new Set([
+  'referral_locked',
+  'referral_denied',
+  'unknown_milestone',
+]);
+
+/**
+ * Where one step leaves a referral at `current`, without writing anything: the backward rule
+ * first, then the rules above, in the order a CRM event is applied. Replaying CRM events in
+ * their own order through this gives the milestone an in-order delivery would have reached.
+ */
+export function stepMilestone(
+  milestones: readonly MilestoneDefinition[],
+  current: string,
+  step: MilestoneStep,
+): { milestone: string; refusal: string | undefined } {
+  if (step.milestone === null) return { milestone: current, refusal: undefined };
+  const back = backwardRefusal(milestones, current, step.milestone, step.allowBackward);
+  if (back) return { milestone: current, refusal: back };
+  try {
+    const decision = decideMilestoneChange(milestones, current, step.milestone, {
+      overrideDenied: step.overrideDenied,
+    });
+    return { milestone: decision.target.code, refusal: undefined };
+  } catch (error) {
+    if (error instanceof AppError && MILESTONE_REFUSALS.has(error.code)) {
+      return { milestone: current, refusal: error.message };
+    }
+    throw error;
+  }
+}

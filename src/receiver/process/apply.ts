@@ -1,11 +1,24 @@
-import { and, eq, gt, ne } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import { AppError } from '../../core/errors.ts';
 import type { Db } from '../../db/client.ts';
-import { salesEntries } from '../../db/schema.ts';
 import { getProgram } from '../../programs/service.ts';
+import {
+  backwardRefusal,
+  MILESTONE_REFUSALS,
+  type MilestoneStep,
+  stepMilestone,
+} from '../../referrals/milestone-rules.ts';
 import { changeMilestone, createReferral, getReferral, updateReferral } from '../../referrals/service.ts';
 import type { SalesEntryRow } from '../entries.ts';
+import {
+  foldLate,
+  type LateFold,
+  type NewerEntry,
+  newerDecided,
+  newerReason,
+  type OrderingRecord,
+  saveFold,
+} from './crm-order.ts';
 import type { EntryPlan } from './plan.ts';
 
 export interface ApplyResult {
@@ -13,16 +26,19 @@ export interface ApplyResult {
   changes: Record<string, unknown>;
   /** Why the milestone did not move (locked, denied, backwards, an older event). */
   refusal: string | undefined;
+  /** Why an older event that arrived late moved the milestone all the same. */
+  note: string | undefined;
   /** The whole entry was older than one already applied: nothing was written. */
   stale: boolean;
+  /** The entry's place in the CRM's order, when it has a CRM time. */
+  ordering: OrderingRecord | undefined;
 }
-
-/** Refusals of `changeMilestone` that are outcomes of an entry, not failures of the job. */
-const REFUSALS = new Set(['referral_locked', 'referral_denied', 'unknown_milestone']);
 
 /**
  * Writes a plan inside the caller's transaction (the entry's outcome commits with it, so a
  * job that runs twice cannot apply twice). Milestones move only through `changeMilestone`.
+ * An entry with a CRM time arriving after entries the CRM made later is placed before them
+ * (`crm-order.ts`): the referral ends where delivering them in the CRM's order ends.
  */
 export async function applyPlan(
   ctx: AppContext,
@@ -33,15 +49,24 @@ export async function applyPlan(
 ): Promise<ApplyResult> {
   const changes: Record<string, unknown> = {};
   let referralId = plan.referralId;
+  let newer: NewerEntry[] = [];
   // The referral is locked first, so two entries about it are decided one after the other.
   if (referralId) await getReferral(tx, entry.workspaceId, referralId, true);
-  if (referralId && (await newerEntryApplied(tx, entry, referralId))) {
-    return {
-      referralId,
-      changes,
-      refusal: 'a newer event for this referral was already applied',
-      stale: true,
-    };
+  if (referralId && entry.occurredAt) {
+    newer = await newerDecided(tx, { ...entry, occurredAt: entry.occurredAt }, referralId);
+    // Entries decided before ordering records were kept cannot be replayed: they block as they did.
+    const unplaced = newer.filter((other) => other.status === 'success' && !other.ordering).at(-1);
+    if (unplaced) {
+      return {
+        referralId,
+        changes,
+        refusal: newerReason(unplaced),
+        note: undefined,
+        stale: true,
+        ordering: undefined,
+      };
+    }
+    newer = newer.filter((other) => other.ordering);
   }
   if (plan.create) {
     const { memberId, ...details } = plan.create;
@@ -63,17 +88,34 @@ export async function applyPlan(
   }
   if (!referralId) throw new AppError('internal', 'a plan names no referral and creates none');
   const current = await getReferral(tx, entry.workspaceId, referralId, true);
+  const program =
+    plan.milestone || entry.occurredAt
+      ? await getProgram(tx, entry.workspaceId, current.programId)
+      : undefined;
+  const step: MilestoneStep = {
+    milestone: plan.milestone,
+    allowBackward: plan.allowBackward,
+    overrideDenied: plan.overrideDenied,
+  };
+  const fold = program ? foldLate(program.milestones, newer, step) : undefined;
   const fieldDiff: Record<string, { from: unknown; to: unknown }> = {};
   const patch: Record<string, string> = {};
+  const fieldsSet: string[] = [];
   for (const [key, value] of Object.entries(plan.standardFields)) {
+    if (value === undefined) continue;
+    fieldsSet.push(key);
+    // A later event of the CRM set this field: its value stands.
+    if (fold?.newerFields.has(key)) continue;
     const before = current[key as keyof typeof current];
-    if (value !== undefined && before !== value) {
+    if (before !== value) {
       patch[key] = value;
       fieldDiff[key] = { from: before ?? null, to: value };
     }
   }
   const custom: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(plan.customFields)) {
+    fieldsSet.push(`custom.${key}`);
+    if (fold?.newerFields.has(`custom.${key}`)) continue;
     if (current.customFields[key] !== value) {
       custom[key] = value;
       fieldDiff[`custom.${key}`] = { from: current.customFields[key] ?? null, to: value };
@@ -86,9 +128,21 @@ export async function applyPlan(
     });
     changes.fields = fieldDiff;
   }
+  if (fold) {
+    const late = await applyLate(
+      ctx,
+      tx,
+      { entry, plan, actor, referralId },
+      current.milestone,
+      fold,
+      changes,
+    );
+    await saveFold(tx, fold);
+    const ordering = { ...step, fields: fieldsSet, before: fold.before, after: fold.after };
+    return { referralId, changes, ...late, stale: false, ordering };
+  }
   let refusal: string | undefined;
-  if (plan.milestone) {
-    const program = await getProgram(tx, entry.workspaceId, current.programId);
+  if (plan.milestone && program) {
     refusal = backwardRefusal(program.milestones, current.milestone, plan.milestone, plan.allowBackward);
     if (!refusal) {
       try {
@@ -101,52 +155,60 @@ export async function applyPlan(
         });
         if (change) changes.milestone = { from: change.fromMilestone, to: change.toMilestone };
       } catch (error) {
-        if (!(error instanceof AppError) || !REFUSALS.has(error.code)) throw error;
+        if (!(error instanceof AppError) || !MILESTONE_REFUSALS.has(error.code)) throw error;
         refusal = error.message;
       }
     }
   }
-  return { referralId, changes, refusal, stale: false };
+  const ordering: OrderingRecord | undefined =
+    program && entry.occurredAt
+      ? {
+          ...step,
+          fields: fieldsSet,
+          before: current.milestone,
+          after: stepMilestone(program.milestones, current.milestone, step).milestone,
+        }
+      : undefined;
+  return { referralId, changes, refusal, note: undefined, stale: false, ordering };
 }
 
 /**
- * Moving back (to an earlier milestone of the program's list) needs a trigger that allows it.
- * Denied milestones are outside the order: moving to one is never "back", moving from one is
- * governed by the denied override instead.
+ * The milestone part of a late entry. The referral moves only when the late entry changes
+ * where the CRM's events end, and only when nothing else (a person, an entry without a CRM
+ * time) moved it since. A denied milestone a newer entry set may be left, since in the CRM's
+ * order that entry would not have set it; an approved one stays locked: rewards were earned
+ * on it.
  */
-function backwardRefusal(
-  milestones: ReadonlyArray<{ code: string; kind: string }>,
-  from: string,
-  to: string,
-  allowBackward: boolean,
-): string | undefined {
-  if (allowBackward) return undefined;
-  const fromIndex = milestones.findIndex((m) => m.code === from);
-  const toIndex = milestones.findIndex((m) => m.code === to);
-  const fromKind = milestones[fromIndex]?.kind;
-  const toKind = milestones[toIndex]?.kind;
-  if (fromIndex < 0 || toIndex < 0 || fromKind === 'denied' || toKind === 'denied') return undefined;
-  if (toIndex < fromIndex) {
-    return `The referral is at ${from}; the trigger does not allow moving it back to ${to}`;
+async function applyLate(
+  ctx: AppContext,
+  tx: Db,
+  request: { entry: SalesEntryRow; plan: EntryPlan; actor: string; referralId: string },
+  currentMilestone: string,
+  fold: LateFold,
+  changes: Record<string, unknown>,
+): Promise<{ refusal: string | undefined; note: string | undefined }> {
+  const { entry, plan } = request;
+  const newer = newerReason(fold.newest);
+  if (fold.with === currentMilestone || currentMilestone !== fold.without) {
+    return { refusal: newer, note: undefined };
   }
-  return undefined;
-}
-
-/** An entry about the same referral, from a later moment in the CRM, already succeeded. */
-async function newerEntryApplied(tx: Db, entry: SalesEntryRow, referralId: string): Promise<boolean> {
-  if (!entry.occurredAt) return false;
-  const [newer] = await tx
-    .select({ id: salesEntries.id })
-    .from(salesEntries)
-    .where(
-      and(
-        eq(salesEntries.workspaceId, entry.workspaceId),
-        eq(salesEntries.referralId, referralId),
-        eq(salesEntries.status, 'success'),
-        ne(salesEntries.id, entry.id),
-        gt(salesEntries.occurredAt, entry.occurredAt),
-      ),
-    )
-    .limit(1);
-  return newer !== undefined;
+  try {
+    const { change } = await changeMilestone(tx, ctx.queue, entry.workspaceId, request.referralId, {
+      milestone: fold.with,
+      actor: request.actor,
+      reason: `sales entry ${entry.id}`,
+      feedback: plan.feedback ?? undefined,
+      overrideDenied: true,
+    });
+    if (change) changes.milestone = { from: change.fromMilestone, to: change.toMilestone };
+  } catch (error) {
+    if (!(error instanceof AppError) || !MILESTONE_REFUSALS.has(error.code)) throw error;
+    return { refusal: `${error.message}; ${newer}`, note: undefined };
+  }
+  return {
+    refusal: undefined,
+    note:
+      `arrived after entry ${fold.newest.id} from ${fold.newest.occurredAt.toISOString()} ` +
+      `but comes before it in the CRM's order, where the events end at ${fold.with}`,
+  };
 }

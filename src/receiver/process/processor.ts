@@ -143,22 +143,24 @@ export async function applyAsOutcome(
 ): Promise<Outcome> {
   try {
     const result = await tx.transaction((savepoint) => applyPlan(ctx, savepoint, entry, plan, actor));
+    // Refused entries keep their place in the CRM's order too: a later one may be placed around them.
+    const ordering = result.ordering ? { ordering: result.ordering } : null;
     if (result.stale) {
       return {
         status: 'ignored',
         reason: result.refusal ?? null,
-        changes: null,
+        changes: ordering,
         referralId: result.referralId,
       };
     }
     const changed = Object.keys(result.changes).length > 0;
     if (!changed && result.refusal) {
-      return { status: 'ignored', reason: result.refusal, changes: null, referralId: result.referralId };
+      return { status: 'ignored', reason: result.refusal, changes: ordering, referralId: result.referralId };
     }
     return {
       status: 'success',
-      reason: result.refusal ?? null,
-      changes: result.changes,
+      reason: result.refusal ?? result.note ?? null,
+      changes: { ...result.changes, ...ordering },
       referralId: result.referralId,
     };
   } catch (error) {
