@@ -2,10 +2,12 @@ import type { ExtraPlugin } from '../app.ts';
 import { hubspotSandbox } from './hubspot/index.ts';
 import { salesforceSandbox } from './salesforce/index.ts';
 import type { SandboxStore } from './store.ts';
+import { createStripeSandbox } from './stripe/index.ts';
 
 export const sandboxPrefixes = {
   salesforce: '/sandbox/salesforce',
   hubspot: '/sandbox/hubspot',
+  stripe: '/sandbox/stripe',
 } as const;
 
 /**
@@ -13,8 +15,12 @@ export const sandboxPrefixes = {
  * absolute URLs (instance_url, OAuth redirects) come from each request's Host header.
  */
 export function sandboxPlugins(store: SandboxStore): ExtraPlugin[] {
+  const stripe = createStripeSandbox(store);
   return [
     { prefix: sandboxPrefixes.salesforce, plugin: async (app) => app.register(salesforceSandbox, { store }) },
     { prefix: sandboxPrefixes.hubspot, plugin: async (app) => app.register(hubspotSandbox, { store }) },
+    { prefix: sandboxPrefixes.stripe, plugin: stripe.plugin },
+    // The official Stripe client takes only host, port and protocol and always calls /v1/...
+    { prefix: '', plugin: stripe.rootApi },
   ];
 }
