@@ -5,7 +5,8 @@ import { type FormObject, fingerprint } from './form.ts';
 import type { SavedAnswer, StripeKeeper } from './state.ts';
 
 const KEEP_MS = 24 * 3600_000;
-const MAX_SAVED = 10_000;
+// Bounded: the client keys every POST, and the whole state is rewritten on each change.
+const MAX_SAVED = 1000;
 
 export interface Answer {
   statusCode: number;
