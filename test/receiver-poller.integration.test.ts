@@ -5,6 +5,7 @@ import { withCrm } from '../src/connections/service.ts';
 import { newId } from '../src/core/ids.ts';
 import type { CrmRecord } from '../src/crm/types.ts';
 import { connections, receiverSettings, type StatusTrigger, salesEntries } from '../src/db/schema.ts';
+import { pollCursorOf } from '../src/receiver/connection-state.ts';
 import { POLL_QUEUE } from '../src/receiver/poller/scheduler.ts';
 import { sandboxPlugins } from '../src/sandbox/index.ts';
 import { memorySandboxStore } from '../src/sandbox/store.ts';
@@ -83,12 +84,8 @@ async function entriesOf(app: TestApp, connectionId: string) {
     .orderBy(salesEntries.receivedAt);
 }
 
-async function cursorOf(app: TestApp, connectionId: string): Promise<Date | null> {
-  const [row] = await app.app.ctx.db
-    .select({ pollCursor: connections.pollCursor })
-    .from(connections)
-    .where(eq(connections.id, connectionId));
-  return row?.pollCursor ?? null;
+function cursorOf(app: TestApp, connectionId: string): Promise<Date | null> {
+  return pollCursorOf(app.app.ctx.db, connectionId);
 }
 
 /** Salesforce answers `2026-03-05T14:07:09.000+0000`. */
@@ -165,8 +162,15 @@ describe('polling Salesforce', () => {
 
     const newest = Math.max(leadStamp.getTime(), opportunityStamp.getTime());
     expect((await cursorOf(testApp, connectionId))?.getTime()).toBe(newest);
-    const connection = await api.get<{ lastEntryAt: string | null }>(`/api/v1/connections/${connectionId}`);
-    expect(connection.body.lastEntryAt).not.toBeNull();
+    // Only polls brought entries here: the health shows the poll, and no event yet.
+    const connection = await api.get<{
+      lastEntryAt: string | null;
+      lastPollAt: string | null;
+      lastPollFound: number | null;
+    }>(`/api/v1/connections/${connectionId}`);
+    expect(connection.body.lastPollAt).not.toBeNull();
+    expect(connection.body.lastPollFound).toBe(2);
+    expect(connection.body.lastEntryAt).toBeNull();
   });
 
   it('adds nothing when nothing changed', async () => {

@@ -3,8 +3,11 @@ import { z } from 'zod';
 import type { AppContext } from '../context.ts';
 import { systemFields } from '../crm/types.ts';
 import { callerOf } from '../http/auth.ts';
+import { noReceiverHealth, receiverHealthOf } from '../receiver/connection-state.ts';
 import {
   authorizeAgain,
+  type ConnectionRow,
+  type ConnectionView,
   createConnection,
   deleteConnection,
   getConnection,
@@ -29,7 +32,20 @@ const connectionSchema = z.object({
   lastSuccessAt: z.string().nullable().describe('Last CRM call that worked'),
   lastErrorAt: z.string().nullable(),
   lastError: z.string().nullable().describe("The CRM's last error, verbatim"),
-  lastEntryAt: z.string().nullable().describe('Last sales entry received from this CRM account'),
+  lastEntryAt: z
+    .string()
+    .nullable()
+    .describe(
+      'When an event (outbound message, webhook) last arrived from this CRM account; polls do not move it',
+    ),
+  lastPollAt: z.string().nullable().describe('When the last catch-up poll of this CRM account completed'),
+  lastPollFound: z
+    .number()
+    .int()
+    .nullable()
+    .describe(
+      'Changes the last poll found that no event had brought; above 0 again and again, events are not arriving',
+    ),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
@@ -43,6 +59,21 @@ const crmFieldSchema = z.object({
   updateable: z.boolean(),
   custom: z.boolean(),
 });
+
+/** Connections with their health, the receiver's part included. */
+async function viewsOf(ctx: AppContext, rows: ConnectionRow[]): Promise<ConnectionView[]> {
+  const receiver = await receiverHealthOf(
+    ctx.db,
+    rows.map((row) => row.id),
+  );
+  return rows.map((row) => toConnectionView(row, receiver.get(row.id) ?? noReceiverHealth));
+}
+
+async function viewOf(ctx: AppContext, row: ConnectionRow): Promise<ConnectionView> {
+  const [view] = await viewsOf(ctx, [row]);
+  if (!view) throw new Error(`connection ${row.id} has no view`);
+  return view;
+}
 
 export const connectionRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
   app.post(
@@ -72,7 +103,7 @@ export const connectionRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = asyn
         callerOf(request).workspaceId,
         request.body,
       );
-      return reply.code(201).send({ connection: toConnectionView(connection), authorizeUrl });
+      return reply.code(201).send({ connection: await viewOf(ctx, connection), authorizeUrl });
     },
   );
 
@@ -86,7 +117,7 @@ export const connectionRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = asyn
       },
     },
     async (request) => ({
-      data: (await listConnections(ctx.db, callerOf(request).workspaceId)).map(toConnectionView),
+      data: await viewsOf(ctx, await listConnections(ctx.db, callerOf(request).workspaceId)),
     }),
   );
 
@@ -101,7 +132,7 @@ export const connectionRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = asyn
       },
     },
     async (request) =>
-      toConnectionView(await getConnection(ctx.db, callerOf(request).workspaceId, request.params.id)),
+      viewOf(ctx, await getConnection(ctx.db, callerOf(request).workspaceId, request.params.id)),
   );
 
   app.post(
@@ -132,7 +163,7 @@ export const connectionRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = asyn
     async (request) => {
       const { workspaceId } = callerOf(request);
       await deleteConnection(ctx.db, workspaceId, request.params.id);
-      return toConnectionView(await getConnection(ctx.db, workspaceId, request.params.id));
+      return viewOf(ctx, await getConnection(ctx.db, workspaceId, request.params.id));
     },
   );
 

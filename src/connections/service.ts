@@ -15,6 +15,7 @@ import type {
 import type { Db } from '../db/client.ts';
 import { uniqueViolation } from '../db/errors.ts';
 import { connections, oauthStates } from '../db/schema.ts';
+import type { ReceiverHealth } from '../receiver/connection-state.ts';
 
 export type ConnectionRow = typeof connections.$inferSelect;
 
@@ -37,14 +38,16 @@ export interface ConnectionView {
   lastErrorAt: string | null;
   lastError: string | null;
   lastEntryAt: string | null;
+  lastPollAt: string | null;
+  lastPollFound: number | null;
   createdAt: string;
   updatedAt: string;
 }
 
 const iso = (date: Date | null) => date?.toISOString() ?? null;
 
-/** Never includes a secret or token. */
-export function toConnectionView(row: ConnectionRow): ConnectionView {
+/** Never includes a secret or token. The receiver's part of the health comes from the receiver. */
+export function toConnectionView(row: ConnectionRow, receiver: ReceiverHealth): ConnectionView {
   return {
     id: row.id,
     provider: row.provider,
@@ -58,7 +61,9 @@ export function toConnectionView(row: ConnectionRow): ConnectionView {
     lastSuccessAt: iso(row.lastSuccessAt),
     lastErrorAt: iso(row.lastErrorAt),
     lastError: row.lastError,
-    lastEntryAt: iso(row.lastEntryAt),
+    lastEntryAt: receiver.lastEntryAt,
+    lastPollAt: receiver.lastPollAt,
+    lastPollFound: receiver.lastPollFound,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };

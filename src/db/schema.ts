@@ -12,6 +12,9 @@ import {
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
 
+// Tables owned by a capability live beside its code; they are listed here for the db client and drizzle-kit.
+export * from '../receiver/tables.ts';
+
 const createdAt = () => timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
 const updatedAt = () => timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
 
@@ -223,12 +226,6 @@ export const connections = pgTable(
     lastSuccessAt: timestamp('last_success_at', { withTimezone: true, mode: 'date' }),
     lastErrorAt: timestamp('last_error_at', { withTimezone: true, mode: 'date' }),
     lastError: text('last_error'),
-    /** When the sales receiver last got an entry from this connection. */
-    lastEntryAt: timestamp('last_entry_at', { withTimezone: true, mode: 'date' }),
-    /** Sales receiver catch-up: records modified after this were not polled yet. */
-    pollCursor: timestamp('poll_cursor', { withTimezone: true, mode: 'date' }),
-    /** Secret in the Salesforce outbound message URL (sealed). */
-    hookSecretSealed: text('hook_secret_sealed'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

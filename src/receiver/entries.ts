@@ -1,7 +1,8 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { newId } from '../core/ids.ts';
-import { connections, salesEntries } from '../db/schema.ts';
+import { salesEntries } from '../db/schema.ts';
+import { noteEventsArrived } from './connection-state.ts';
 
 export type SalesEntryRow = typeof salesEntries.$inferSelect;
 
@@ -89,15 +90,18 @@ export async function recordSalesEntries(
         payload: { entryId: id },
       });
     }
+    // Polls are not events: a connection whose events stop arriving must show it.
     const connectionIds = [
-      ...new Set(entries.flatMap((entry) => (entry.connectionId ? [entry.connectionId] : []))),
+      ...new Set(
+        entries.flatMap((entry) =>
+          entry.connectionId && entry.source !== 'poll' ? [entry.connectionId] : [],
+        ),
+      ),
     ];
-    if (connectionIds.length > 0) {
-      await tx
-        .update(connections)
-        .set({ lastEntryAt: new Date() })
-        .where(inArray(connections.id, connectionIds));
-    }
+    await noteEventsArrived(
+      tx,
+      connectionIds.map((id) => ({ id, workspaceId })),
+    );
     return results;
   });
 }

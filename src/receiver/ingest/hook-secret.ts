@@ -1,8 +1,9 @@
-import { and, eq, isNull } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import { safeEqual } from '../../core/crypto.ts';
 import { randomString } from '../../core/ids.ts';
 import { connections } from '../../db/schema.ts';
+import { sealedHookSecretOf, storeHookSecret } from '../connection-state.ts';
 
 type ConnectionRow = typeof connections.$inferSelect;
 
@@ -15,31 +16,17 @@ const secretLength = 40;
  * once both end up with the one that was written first.
  */
 export async function hookSecretOf(ctx: AppContext, connection: ConnectionRow): Promise<string> {
-  if (connection.hookSecretSealed) return ctx.secrets.open(connection.hookSecretSealed);
-  const secret = randomString(secretLength, secretAlphabet);
-  const [written] = await ctx.db
-    .update(connections)
-    .set({ hookSecretSealed: ctx.secrets.seal(secret) })
-    .where(and(eq(connections.id, connection.id), isNull(connections.hookSecretSealed)))
-    .returning({ id: connections.id });
-  if (written) return secret;
-  const [current] = await ctx.db
-    .select({ sealed: connections.hookSecretSealed })
-    .from(connections)
-    .where(eq(connections.id, connection.id));
-  if (!current?.sealed) throw new Error(`connection ${connection.id} lost its hook secret`);
-  return ctx.secrets.open(current.sealed);
+  const sealed = await sealedHookSecretOf(ctx.db, connection.id);
+  if (sealed !== null) return ctx.secrets.open(sealed);
+  const made = ctx.secrets.seal(randomString(secretLength, secretAlphabet));
+  return ctx.secrets.open(await storeHookSecret(ctx.db, connection, made, { onlyIfNone: true }));
 }
 
 /** A new secret for the connection's Salesforce hook URLs; the old URLs stop working at once. */
 export async function rotateHookSecret(ctx: AppContext, connection: ConnectionRow): Promise<ConnectionRow> {
-  const [rotated] = await ctx.db
-    .update(connections)
-    .set({ hookSecretSealed: ctx.secrets.seal(randomString(secretLength, secretAlphabet)) })
-    .where(eq(connections.id, connection.id))
-    .returning();
-  if (!rotated) throw new Error(`connection ${connection.id} disappeared`);
-  return rotated;
+  const sealed = ctx.secrets.seal(randomString(secretLength, secretAlphabet));
+  await storeHookSecret(ctx.db, connection, sealed, { onlyIfNone: false });
+  return connection;
 }
 
 /** Compared with as much work as a real secret, so timing tells nothing about which part failed. */
@@ -55,10 +42,8 @@ export async function connectionForHook(
   secret: string,
 ): Promise<ConnectionRow | undefined> {
   const [row] = await ctx.db.select().from(connections).where(eq(connections.id, connectionId));
-  const expected =
-    row?.provider === 'salesforce' && row.hookSecretSealed
-      ? ctx.secrets.open(row.hookSecretSealed)
-      : undefined;
+  const sealed = row?.provider === 'salesforce' ? await sealedHookSecretOf(ctx.db, row.id) : null;
+  const expected = sealed === null ? undefined : ctx.secrets.open(sealed);
   const matches = safeEqual(expected ?? decoy, secret);
   return expected !== undefined && matches ? row : undefined;
 }

@@ -1,9 +1,11 @@
-import { and, eq, isNull, lt, or } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { ConnectionNeedsReauth, withCrm } from '../../connections/service.ts';
 import type { AppContext } from '../../context.ts';
 import type { CrmRecord } from '../../crm/types.ts';
 import { connections, receiverSettings } from '../../db/schema.ts';
+import { notePollCompleted, pollCursorOf } from '../connection-state.ts';
 import { type IncomingEntry, recordSalesEntries } from '../entries.ts';
+import { newestReceived } from './known-versions.ts';
 import { type PollTarget, pollTargets } from './plan.ts';
 
 /** Knobs of the catch-up poll; every one has a default suited to real CRMs. */
@@ -46,7 +48,7 @@ export function resolvePollerOptions(options: PollerOptions = {}): ResolvedPolle
 export type PollOutcome =
   | {
       status: 'polled';
-      /** Records read, and how many of them became new sales entries. */
+      /** Records read, and how many of them became new sales entries (changes no event brought). */
       records: number;
       entries: number;
       /** The cursor after the poll (ISO), null while nothing was ever seen. */
@@ -57,8 +59,8 @@ export type PollOutcome =
 /**
  * One modified record as a sales entry. The key names the record's version (its
  * modification time), so the same version polled twice is one entry, and a new change is a
- * new entry. An outbound message or webhook about the same change is a separate entry, which
- * processing applies idempotently.
+ * new entry. A version an outbound message or webhook already brought is not polled into an
+ * entry at all (see `newestReceived`).
  */
 export function pollEntry(
   connectionId: string,
@@ -79,8 +81,9 @@ export function pollEntry(
 }
 
 /**
- * Reads what changed in one connection's CRM since its cursor, saves every change as a sales
- * entry, then moves the cursor to the newest change seen. The cursor only moves once every
+ * Reads what changed in one connection's CRM since its cursor, saves every change no event
+ * brought as a sales entry, then notes the poll (when, how many it found) and moves the
+ * cursor to the newest change seen. The cursor only moves once every
  * object was read: a CRM failure half way leaves it where it was (the entries already saved
  * stay; reading them again next time is harmless). A connection whose tokens the CRM refuses
  * is skipped, and `withCrm` marks it `needs_reauth`. CRM failures are thrown as CrmError.
@@ -104,7 +107,7 @@ export async function pollConnection(
   if (targets.length === 0) {
     return { status: 'skipped', reason: 'No enabled receiver settings name an object the poll reads.' };
   }
-  const cursor = connection.pollCursor;
+  const cursor = await pollCursorOf(ctx.db, connectionId);
   const since = new Date(
     cursor === null ? Date.now() - settings.lookbackMs : cursor.getTime() - settings.overlapMs,
   );
@@ -129,6 +132,12 @@ export async function pollConnection(
           }
           const page = await read(session, target.object, from, target.fields, settings.pageLimit);
           const batch: IncomingEntry[] = [];
+          const received = await newestReceived(
+            ctx.db,
+            { workspaceId: connection.workspaceId, connectionId, provider: connection.provider },
+            target.object,
+            page.records.map((record) => record.id),
+          );
           for (const record of page.records) {
             const modifiedAt = record.modifiedAt;
             if (modifiedAt === undefined) {
@@ -139,6 +148,8 @@ export async function pollConnection(
               continue;
             }
             newest = Math.max(newest ?? modifiedAt.getTime(), modifiedAt.getTime());
+            const known = received.get(record.id);
+            if (known !== undefined && known >= modifiedAt.getTime()) continue;
             batch.push(pollEntry(connectionId, target.object, record, modifiedAt));
           }
           const saved = await recordSalesEntries(ctx, connection.workspaceId, batch);
@@ -162,32 +173,16 @@ export async function pollConnection(
       for (const target of targets) await readTarget(target);
 
       const reached = newest === undefined ? undefined : Math.min(newest, unreadFrom ?? newest);
-      const moved = reached === undefined ? null : await advanceCursor(ctx, connectionId, new Date(reached));
-      const after = moved ?? cursor;
+      const after = await notePollCompleted(
+        ctx.db,
+        { id: connectionId, workspaceId: connection.workspaceId },
+        entries,
+        reached === undefined ? undefined : new Date(reached),
+      );
       return { status: 'polled', records, entries, cursor: after === null ? null : after.toISOString() };
     });
   } catch (error) {
     if (error instanceof ConnectionNeedsReauth) return { status: 'skipped', reason: error.message };
     throw error;
   }
-}
-
-/** Moves the cursor forward only: a slower concurrent poll can never move it back. */
-async function advanceCursor(ctx: AppContext, connectionId: string, to: Date): Promise<Date | null> {
-  const [row] = await ctx.db
-    .update(connections)
-    .set({ pollCursor: to })
-    .where(
-      and(
-        eq(connections.id, connectionId),
-        or(isNull(connections.pollCursor), lt(connections.pollCursor, to)),
-      ),
-    )
-    .returning({ pollCursor: connections.pollCursor });
-  if (row) return row.pollCursor;
-  const [current] = await ctx.db
-    .select({ pollCursor: connections.pollCursor })
-    .from(connections)
-    .where(eq(connections.id, connectionId));
-  return current?.pollCursor ?? null;
 }
