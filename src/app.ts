@@ -36,6 +36,7 @@ import { pollerRoutes } from './receiver/poller/routes.ts';
 import { startPoller, stopPoller } from './receiver/poller/scheduler.ts';
 import { receiverRoutes } from './receiver/routes.ts';
 import { referralRoutes } from './referrals/routes.ts';
+import { sandboxPrefixes } from './sandbox/index.ts';
 import { workspaceRoutes } from './workspaces/routes.ts';
 
 export interface ExtraPlugin {
@@ -97,6 +98,10 @@ export async function buildApp(options: BuildOptions): Promise<RefsyncApp> {
     metrics,
     logger,
     secrets: new SecretBox(resolveSecretKey(config, logger)),
+    // Connections may use this server's own sandbox CRMs, and only when they are mounted here.
+    sandboxPaths: (options.plugins ?? [])
+      .map((extra) => extra.prefix)
+      .filter((prefix) => (Object.values(sandboxPrefixes) as string[]).includes(prefix)),
   };
 
   const base: FastifyInstance = Fastify({

@@ -21,6 +21,22 @@ const envSchema = z.object({
   REFSYNC_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(20_000),
   REFSYNC_POLL_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
   REFSYNC_HUBSPOT_LEGACY_SIGNATURES: boolFlag.optional(),
+  REFSYNC_CRM_BASE_URLS: z
+    .string()
+    .optional()
+    .transform((value, context) => {
+      const urls = (value ?? '')
+        .split(',')
+        .map((item) => item.trim())
+        .filter((item) => item !== '');
+      for (const url of urls) {
+        const parsed = URL.canParse(url) ? new URL(url) : undefined;
+        if (!parsed || !['http:', 'https:'].includes(parsed.protocol) || parsed.username || parsed.search) {
+          context.addIssue({ code: 'custom', message: `${url} is not an http(s) base URL` });
+        }
+      }
+      return urls.map((url) => url.replace(/\/+$/, ''));
+    }),
 });
 
 export interface Config {
@@ -55,6 +71,11 @@ export interface Config {
    * no timestamp and so can be replayed. Default: off (v3 only).
    */
   hubspotLegacySignatures: boolean;
+  /**
+   * Base URLs besides the real CRMs that a connection may use (a CRM proxy, a sandbox on
+   * another server). Connections may not point anywhere else. Default: none.
+   */
+  crmBaseUrls: string[];
 }
 
 export class ConfigError extends Error {}
@@ -82,5 +103,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownTimeoutMs: e.REFSYNC_SHUTDOWN_TIMEOUT_MS,
     pollIntervalSeconds: e.REFSYNC_POLL_INTERVAL_SECONDS,
     hubspotLegacySignatures: e.REFSYNC_HUBSPOT_LEGACY_SIGNATURES ?? false,
+    crmBaseUrls: e.REFSYNC_CRM_BASE_URLS,
   };
 }

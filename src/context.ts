@@ -14,6 +14,8 @@ export interface AppContext {
   metrics: Metrics;
   logger: Logger;
   secrets: SecretBox;
+  /** Paths of the sandbox CRMs mounted on this server (`/sandbox/salesforce`, ...); may be none. */
+  sandboxPaths: readonly string[];
 }
 
 /** Who is calling: resolved from the API key on every /api/v1 request. */

@@ -1,9 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../context.ts';
-import { completeAuthorization, OAuthCallbackError } from './service.ts';
-
-const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
+import { completeAuthorization, OAuthCallbackError } from './authorization.ts';
+import { escapeHtml, excerpt } from './foreign-text.ts';
 
 function page(title: string, body: string): string {
   return `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body style="font-family:sans-serif;max-width:40rem;margin:3rem auto"><h1>${escapeHtml(title)}</h1><p>${escapeHtml(body)}</p></body></html>`;
@@ -35,7 +34,7 @@ export const oauthCallbackRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = a
       if (error) {
         return reply
           .code(400)
-          .send(page('The CRM did not connect', `${error}: ${description ?? 'no description'}`));
+          .send(page('The CRM did not connect', excerpt(`${error}: ${description ?? 'no description'}`)));
       }
       if (!code || !state) {
         return reply.code(400).send(page('The CRM did not connect', 'The answer has no code or state.'));

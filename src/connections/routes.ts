@@ -1,11 +1,15 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../context.ts';
+import { AppError } from '../core/errors.ts';
+import { CrmError } from '../crm/errors.ts';
 import { systemFields } from '../crm/types.ts';
 import { callerOf } from '../http/auth.ts';
 import { noReceiverHealth, receiverHealthOf } from '../receiver/connection-state.ts';
+import { excerpt } from './foreign-text.ts';
 import {
   authorizeAgain,
+  ConnectionNeedsReauth,
   type ConnectionRow,
   type ConnectionView,
   createConnection,
@@ -31,7 +35,10 @@ const connectionSchema = z.object({
   tokenExpiresAt: z.string().nullable(),
   lastSuccessAt: z.string().nullable().describe('Last CRM call that worked'),
   lastErrorAt: z.string().nullable(),
-  lastError: z.string().nullable().describe("The CRM's last error, verbatim"),
+  lastError: z
+    .string()
+    .nullable()
+    .describe("The last error: what refsync did, with a short HTML-escaped excerpt of the CRM's answer"),
   lastEntryAt: z
     .string()
     .nullable()
@@ -75,6 +82,33 @@ async function viewOf(ctx: AppContext, row: ConnectionRow): Promise<ConnectionVi
   return view;
 }
 
+/**
+ * A CRM call made for a person: its failure (already in the connection's health) answers as
+ * the CRM's fault, with a short excerpt of what it said, never as refsync's own 500.
+ */
+async function askCrm<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof ConnectionNeedsReauth) {
+      throw new AppError('conflict', `The connection needs reconnecting: ${error.message}`, {
+        details: { connectionId: error.connectionId },
+      });
+    }
+    if (error instanceof CrmError) {
+      throw new AppError(
+        'crm_error',
+        `The CRM call failed: ${excerpt(`${error.crmCode}: ${error.message}`)}`,
+        {
+          details: { crmCode: excerpt(error.crmCode), retryable: error.retryable },
+          retryable: error.retryable,
+        },
+      );
+    }
+    throw error;
+  }
+}
+
 export const connectionRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
   app.post(
     '/connections',
@@ -84,8 +118,10 @@ export const connectionRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = asyn
         summary: 'Connect a CRM account',
         description:
           'Stores the OAuth app (client ID and secret, sealed) and answers the URL where a CRM admin consents. ' +
-          'The CRM sends them back to REFSYNC_PUBLIC_URL/oauth/callback. baseUrl points at a sandbox CRM or ' +
-          'another login host; the defaults are the real services.',
+          'The CRM sends them back to REFSYNC_PUBLIC_URL/oauth/callback. The defaults are the real services; ' +
+          'baseUrl may name another host of the real CRM (https), a base URL the operator allowed in ' +
+          'REFSYNC_CRM_BASE_URLS, or a sandbox CRM mounted on this server. Anything else, and any address ' +
+          'resolving to a private, loopback or link-local network, is refused.',
         body: z.object({
           provider: z.enum(['salesforce', 'hubspot']),
           name: z.string().trim().min(1).max(100).optional(),
@@ -180,8 +216,8 @@ export const connectionRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = asyn
     },
     async (request) => {
       const connection = await getConnection(ctx.db, callerOf(request).workspaceId, request.params.id);
-      const fields = await withCrm(ctx, connection.id, (session, crm) =>
-        crm.describe(session, request.query.object),
+      const fields = await askCrm(() =>
+        withCrm(ctx, connection.id, (session, crm) => crm.describe(session, request.query.object)),
       );
       return { data: fields };
     },
@@ -206,26 +242,28 @@ export const connectionRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = asyn
     },
     async (request) => {
       const connection = await getConnection(ctx.db, callerOf(request).workspaceId, request.params.id);
-      return withCrm(ctx, connection.id, async (session, crm) => {
-        const object = request.body.object;
-        const names = { ...crm.systemFieldNames(object), ...(request.body.fields ?? {}) };
-        const present = new Set(
-          (await crm.describe(session, object)).map((field) => field.name.toLowerCase()),
-        );
-        const created: string[] = [];
-        const existing: string[] = [];
-        for (const [key, name] of Object.entries(names)) {
-          if (present.has(name.toLowerCase())) {
-            existing.push(name);
-            continue;
+      return askCrm(() =>
+        withCrm(ctx, connection.id, async (session, crm) => {
+          const object = request.body.object;
+          const names = { ...crm.systemFieldNames(object), ...(request.body.fields ?? {}) };
+          const present = new Set(
+            (await crm.describe(session, object)).map((field) => field.name.toLowerCase()),
+          );
+          const created: string[] = [];
+          const existing: string[] = [];
+          for (const [key, name] of Object.entries(names)) {
+            if (present.has(name.toLowerCase())) {
+              existing.push(name);
+              continue;
+            }
+            const label = `refsync ${key.replace(/([A-Z])/g, ' $1').toLowerCase()}`;
+            const type = key.endsWith('Url') ? 'url' : key === 'sourceNote' ? 'textarea' : 'string';
+            await crm.createField(session, object, { name, label, type });
+            created.push(name);
           }
-          const label = `refsync ${key.replace(/([A-Z])/g, ' $1').toLowerCase()}`;
-          const type = key.endsWith('Url') ? 'url' : key === 'sourceNote' ? 'textarea' : 'string';
-          await crm.createField(session, object, { name, label, type });
-          created.push(name);
-        }
-        return { created, existing };
-      });
+          return { created, existing };
+        }),
+      );
     },
   );
 };

@@ -1,8 +1,8 @@
 import { and, desc, eq, lt, sql } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
-import { AppError, notFound } from '../core/errors.ts';
+import { AppError, type FieldIssue, notFound, validationFailed } from '../core/errors.ts';
 import { newId, randomString } from '../core/ids.ts';
-import { CrmError } from '../crm/errors.ts';
+import { CrmError, isNetworkError } from '../crm/errors.ts';
 import { connectors } from '../crm/registry.ts';
 import type {
   CrmConnector,
@@ -13,14 +13,15 @@ import type {
   TokenSet,
 } from '../crm/types.ts';
 import type { Db } from '../db/client.ts';
-import { uniqueViolation } from '../db/errors.ts';
 import { connections, oauthStates } from '../db/schema.ts';
 import type { ReceiverHealth } from '../receiver/connection-state.ts';
+import { assertDestination, baseUrlProblem, DestinationRefused } from './destinations.ts';
+import { excerpt, storedError } from './foreign-text.ts';
 
 export type ConnectionRow = typeof connections.$inferSelect;
 
 /** A state is good for ten minutes: long enough to log in, short enough to be useless later. */
-const stateLifetimeMs = 10 * 60 * 1000;
+export const stateLifetimeMs = 10 * 60 * 1000;
 /** Refresh a token this long before the CRM says it expires. */
 const refreshMarginMs = 60 * 1000;
 
@@ -73,11 +74,11 @@ export function redirectUri(ctx: AppContext): string {
   return `${ctx.config.publicUrl}/oauth/callback`;
 }
 
-function endpointsOf(row: ConnectionRow): ProviderEndpoints {
+export function endpointsOf(row: ConnectionRow): ProviderEndpoints {
   return { baseUrl: row.baseUrl, authorizeBaseUrl: row.authorizeBaseUrl };
 }
 
-function oauthClientOf(ctx: AppContext, row: ConnectionRow): OAuthClient {
+export function oauthClientOf(ctx: AppContext, row: ConnectionRow): OAuthClient {
   return {
     clientId: row.clientId,
     clientSecret: ctx.secrets.open(row.clientSecretSealed),
@@ -111,6 +112,13 @@ export async function createConnection(
   const authorizeBaseUrl = (
     input.authorizeBaseUrl ?? (input.baseUrl ? baseUrl : defaults.authorizeBaseUrl)
   ).replace(/\/+$/, '');
+  const issues: FieldIssue[] = [];
+  const given = input.authorizeBaseUrl === undefined ? [] : [['authorizeBaseUrl', authorizeBaseUrl] as const];
+  for (const [field, url] of [['baseUrl', baseUrl] as const, ...given]) {
+    const problem = await baseUrlProblem(ctx, input.provider, url);
+    if (problem !== undefined) issues.push({ field, message: problem });
+  }
+  if (issues.length > 0) throw validationFailed(issues);
   return ctx.db.transaction(async (tx) => {
     const [connection] = await tx
       .insert(connections)
@@ -154,68 +162,7 @@ export async function authorizeAgain(ctx: AppContext, workspaceId: string, id: s
   return newAuthorizeUrl(ctx, ctx.db, row);
 }
 
-export class OAuthCallbackError extends Error {}
-
-/**
- * The CRM sent the person back with a code. The state must be one we issued, unused and
- * recent; the account must not belong to another workspace. Returns the connection and
- * whether it was waiting for a reconnect (so pushes that waited can resume).
- */
-export async function completeAuthorization(
-  ctx: AppContext,
-  state: string,
-  code: string,
-): Promise<{ connection: ConnectionRow; reconnected: boolean }> {
-  const [issued] = await ctx.db.delete(oauthStates).where(eq(oauthStates.state, state)).returning();
-  if (!issued || issued.createdAt.getTime() < Date.now() - stateLifetimeMs) {
-    throw new OAuthCallbackError(
-      'This sign-in link is unknown, already used or expired. Start the connection again.',
-    );
-  }
-  const row = await getConnection(ctx.db, issued.workspaceId, issued.connectionId);
-  const connector = connectors[row.provider];
-  let exchanged: Awaited<ReturnType<CrmConnector['exchangeCode']>>;
-  try {
-    exchanged = await connector.exchangeCode(endpointsOf(row), oauthClientOf(ctx, row), code);
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    throw new OAuthCallbackError(`The CRM refused the sign-in: ${message}`);
-  }
-  if (row.accountId && row.accountId !== exchanged.account.accountId) {
-    throw new OAuthCallbackError(
-      `This connection belongs to account ${row.accountId}, but you signed in to ${exchanged.account.accountId}. ` +
-        'Sign in to the same account, or create a new connection.',
-    );
-  }
-  try {
-    const [connection] = await ctx.db
-      .update(connections)
-      .set({
-        status: 'connected',
-        accountId: exchanged.account.accountId,
-        ...tokenColumns(ctx, exchanged.tokens),
-        lastError: null,
-        lastErrorAt: null,
-        lastSuccessAt: new Date(),
-        updatedAt: new Date(),
-      })
-      .where(eq(connections.id, row.id))
-      .returning();
-    if (!connection) throw notFound('Connection', row.id);
-    return { connection, reconnected: row.status === 'needs_reauth' };
-  } catch (error) {
-    if (uniqueViolation(error) === 'connections_account_idx') {
-      const what = row.provider === 'salesforce' ? 'Salesforce org' : 'HubSpot portal';
-      throw new OAuthCallbackError(
-        `${what} ${exchanged.account.accountId} is already connected to another refsync workspace. ` +
-          'An account can be connected to one workspace at a time; disconnect it there first.',
-      );
-    }
-    throw error;
-  }
-}
-
-function tokenColumns(ctx: AppContext, tokens: TokenSet) {
+export function tokenColumns(ctx: AppContext, tokens: TokenSet) {
   return {
     accessTokenSealed: ctx.secrets.seal(tokens.accessToken),
     ...(tokens.refreshToken ? { refreshTokenSealed: ctx.secrets.seal(tokens.refreshToken) } : {}),
@@ -257,8 +204,39 @@ export class ConnectionNeedsReauth extends Error {
 async function markNeedsReauth(ctx: AppContext, id: string, message: string): Promise<void> {
   await ctx.db
     .update(connections)
-    .set({ status: 'needs_reauth', lastError: message, lastErrorAt: new Date(), updatedAt: new Date() })
+    .set({
+      status: 'needs_reauth',
+      lastError: storedError(message),
+      lastErrorAt: new Date(),
+      updatedAt: new Date(),
+    })
     .where(eq(connections.id, id));
+}
+
+/**
+ * Before any call: the connection's URLs must still be ones refsync may call (the operator's
+ * list can change, a name can start resolving to a private address). A refused URL needs a
+ * person; a name that does not resolve is an outage like any other.
+ */
+async function checkDestinations(ctx: AppContext, row: ConnectionRow, tokens?: TokenSet): Promise<void> {
+  const instanceUrl = tokens ? tokens.instanceUrl : (row.instanceUrl ?? undefined);
+  try {
+    await assertDestination(ctx, row.provider, row.baseUrl, 'base');
+    if (instanceUrl !== undefined) await assertDestination(ctx, row.provider, instanceUrl, 'instance');
+  } catch (error) {
+    if (error instanceof DestinationRefused) {
+      const message = `refsync may not call this CRM address: ${excerpt(error)}. Reconnect it.`;
+      await markNeedsReauth(ctx, row.id, message);
+      throw new ConnectionNeedsReauth(row.id, message);
+    }
+    if (isNetworkError(error)) {
+      const code = (error as { code?: unknown }).code;
+      throw new CrmError('unavailable', typeof code === 'string' ? code : 'NETWORK_ERROR', excerpt(error), {
+        cause: error,
+      });
+    }
+    throw error;
+  }
 }
 
 async function refreshTokens(ctx: AppContext, row: ConnectionRow): Promise<ConnectionRow> {
@@ -268,16 +246,18 @@ async function refreshTokens(ctx: AppContext, row: ConnectionRow): Promise<Conne
     await markNeedsReauth(ctx, row.id, message);
     throw new ConnectionNeedsReauth(row.id, message);
   }
+  await checkDestinations(ctx, row);
   let tokens: TokenSet;
   try {
     tokens = await connectors[row.provider].refresh(endpointsOf(row), oauthClientOf(ctx, row), refreshToken);
   } catch (error) {
     if (error instanceof CrmError && (error.kind === 'unavailable' || error.kind === 'rate_limited'))
       throw error;
-    const message = `Refreshing the access token failed: ${error instanceof Error ? error.message : String(error)}`;
+    const message = `Refreshing the access token failed: ${excerpt(error)}`;
     await markNeedsReauth(ctx, row.id, message);
     throw new ConnectionNeedsReauth(row.id, message);
   }
+  await checkDestinations(ctx, row, tokens);
   const [updated] = await ctx.db
     .update(connections)
     .set({ ...tokenColumns(ctx, tokens), updatedAt: new Date() })
@@ -316,6 +296,12 @@ export async function withCrm<T>(
     throw new ConnectionNeedsReauth(row.id, row.lastError ?? 'The connection is not connected.');
   }
   const connector = connectors[row.provider];
+  try {
+    await checkDestinations(ctx, row);
+  } catch (error) {
+    if (error instanceof CrmError) await recordHealth(ctx, row.id, `${error.crmCode}: ${error.message}`);
+    throw error;
+  }
   if (row.tokenExpiresAt && row.tokenExpiresAt.getTime() - refreshMarginMs < Date.now()) {
     row = await refreshTokens(ctx, row);
   }
@@ -330,7 +316,7 @@ export async function withCrm<T>(
   } catch (error) {
     if (error instanceof CrmError) {
       if (error.kind === 'auth') {
-        const message = `The CRM refused a freshly refreshed token: ${error.message}`;
+        const message = `The CRM refused a freshly refreshed token: ${excerpt(error)}`;
         await markNeedsReauth(ctx, row.id, message);
         throw new ConnectionNeedsReauth(row.id, message);
       }
@@ -356,6 +342,6 @@ async function recordHealth(ctx: AppContext, id: string, error: string | undefin
   }
   await ctx.db
     .update(connections)
-    .set({ lastError: error, lastErrorAt: new Date() })
+    .set({ lastError: storedError(excerpt(error)), lastErrorAt: new Date() })
     .where(eq(connections.id, id));
 }

@@ -18,6 +18,7 @@ export const errorStatus = {
   payload_too_large: 413,
   rate_limited: 429,
   internal: 500,
+  crm_error: 502,
   unavailable: 503,
 } as const;
 

@@ -31,6 +31,8 @@ export interface ConnectedAccount {
   /** Salesforce org ID (18 chars) or HubSpot portal (hub) ID. */
   accountId: string;
   userId: string | undefined;
+  /** Salesforce: the signed identity URL the org and user were read from. */
+  identityUrl?: string | undefined;
 }
 
 /** What a connector needs for one call: where to go and the current access token. */

@@ -1,3 +1,4 @@
+import { CrmError } from '../errors.ts';
 import type { ConnectedAccount, OAuthClient, ProviderEndpoints, TokenSet } from '../types.ts';
 import { oauthApis } from './client.ts';
 import { hubspotCall } from './errors.ts';
@@ -61,8 +62,16 @@ export async function exchangeCode(
     { tokenEndpoint: true },
   );
   const tokens = tokenSet(answer, undefined, issuedAt);
-  // The token answer does not say which portal consented; the token info does.
+  // The token answer does not say which portal consented; the token info of the same
+  // (allowed) HubSpot does, and only for this very token.
   const info = await hubspotCall(() => apis.accessTokens.get(tokens.accessToken));
+  if (info.token !== tokens.accessToken || !Number.isSafeInteger(info.hubId) || info.hubId <= 0) {
+    throw new CrmError(
+      'auth',
+      'UNVERIFIED_PORTAL',
+      'The access token info does not describe the token just issued, or names no portal.',
+    );
+  }
   return {
     tokens,
     account: {

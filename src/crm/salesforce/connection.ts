@@ -11,12 +11,13 @@ type Transport = Connection['_transport'];
  * Makes every HTTP call of `transport` a single attempt with a bounded wait. jsforce retries
  * GETs answered 5xx five times over about 15 seconds and waits up to 30 minutes for an answer;
  * refsync's push jobs have their own retry schedule, and hidden retries would multiply it and
- * hold a worker through an outage.
+ * hold a worker through an outage. Redirects are not followed: refsync checks where a
+ * connection may send its token before each call, and a redirect would go around that check.
  */
 function singleAttempt(transport: Transport, timeoutMs: number): void {
   const send = transport.httpRequest.bind(transport);
   transport.httpRequest = (request, options = {}) =>
-    send(request, { ...options, retry: { maxRetries: 0 }, timeout: timeoutMs });
+    send(request, { ...options, retry: { maxRetries: 0 }, timeout: timeoutMs, followRedirect: false });
 }
 
 /**

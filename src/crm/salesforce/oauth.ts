@@ -1,3 +1,4 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { TokenResponse } from 'jsforce';
 import { CrmError } from '../errors.ts';
 import type { ConnectedAccount, OAuthClient, ProviderEndpoints, TokenSet } from '../types.ts';
@@ -18,7 +19,38 @@ export function authorizeUrl(
   });
 }
 
-async function requestTokens(work: () => Promise<TokenResponse>): Promise<TokenResponse> {
+/**
+ * Salesforce signs every token answer: `signature` is Base64(HMAC-SHA256(client secret,
+ * id + issued_at)). Only the real token endpoint (or one that knows the secret) can sign, so
+ * the identity URL, and the org it names, is trusted only once the signature matches.
+ */
+function verifySignature(fields: Record<string, unknown>, clientSecret: string): void {
+  const { id, issued_at: issuedAt, signature } = fields;
+  if (typeof id !== 'string' || typeof issuedAt !== 'string' || typeof signature !== 'string') {
+    throw new CrmError(
+      'auth',
+      'INVALID_SIGNATURE',
+      'The token answer has no id, issued_at or signature to verify.',
+    );
+  }
+  const expected = createHmac('sha256', clientSecret)
+    .update(id + issuedAt)
+    .digest();
+  const given = Buffer.from(signature, 'base64');
+  // Compare decoded bytes so a signature in another base64 spelling is not misread as bad.
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    throw new CrmError(
+      'auth',
+      'INVALID_SIGNATURE',
+      'The signature of the token answer does not match: it was not signed with the client secret of this app.',
+    );
+  }
+}
+
+async function requestTokens(
+  work: () => Promise<TokenResponse>,
+  clientSecret: string,
+): Promise<TokenResponse> {
   let answer: unknown;
   try {
     answer = await work();
@@ -33,6 +65,7 @@ async function requestTokens(work: () => Promise<TokenResponse>): Promise<TokenR
       'The token answer has no access_token or instance_url.',
     );
   }
+  verifySignature(fields, clientSecret);
   return answer as TokenResponse;
 }
 
@@ -55,11 +88,14 @@ function tokenSet(
   };
 }
 
-/** The identity URL ends in `/<orgId>/<userId>` (what jsforce itself reads). */
+const orgIdPattern = /^00D[A-Za-z0-9]{12}(?:[A-Za-z0-9]{3})?$/;
+const userIdPattern = /^005[A-Za-z0-9]{12}(?:[A-Za-z0-9]{3})?$/;
+
+/** The verified identity URL ends in `/id/<orgId>/<userId>` (what jsforce itself reads). */
 function accountOf(identityUrl: unknown): ConnectedAccount {
   const parts = typeof identityUrl === 'string' ? identityUrl.replace(/\/$/, '').split('/') : [];
-  const [orgId, userId] = parts.slice(-2);
-  if (parts.length < 2 || !orgId || !userId) {
+  const [marker, orgId, userId] = parts.slice(-3);
+  if (marker !== 'id' || !orgId || !userId || !orgIdPattern.test(orgId) || !userIdPattern.test(userId)) {
     throw new CrmError(
       'unavailable',
       'UNEXPECTED_RESPONSE',
@@ -76,8 +112,11 @@ export async function exchangeCode(
   options: ResolvedOptions,
 ): Promise<{ tokens: TokenSet; account: ConnectedAccount }> {
   const oauth2 = oauthClient(endpoints.baseUrl, client, options);
-  const answer = await requestTokens(() => oauth2.requestToken(code));
-  return { tokens: tokenSet(answer, answer.refresh_token, options), account: accountOf(answer.id) };
+  const answer = await requestTokens(() => oauth2.requestToken(code), client.clientSecret);
+  return {
+    tokens: tokenSet(answer, answer.refresh_token, options),
+    account: { ...accountOf(answer.id), identityUrl: answer.id },
+  };
 }
 
 /** Salesforce does not rotate refresh tokens unless the app asks it to: keep the old one then. */
@@ -88,6 +127,6 @@ export async function refresh(
   options: ResolvedOptions,
 ): Promise<TokenSet> {
   const oauth2 = oauthClient(endpoints.baseUrl, client, options);
-  const answer = await requestTokens(() => oauth2.refreshToken(refreshToken));
+  const answer = await requestTokens(() => oauth2.refreshToken(refreshToken), client.clientSecret);
   return tokenSet(answer, answer.refresh_token ?? refreshToken, options);
 }

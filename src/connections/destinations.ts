@@ -1,0 +1,150 @@
+import { lookup } from 'node:dns/promises';
+import { BlockList, isIP } from 'node:net';
+import type { AppContext } from '../context.ts';
+import type { Provider } from '../crm/types.ts';
+
+/**
+ * Where a connection may send requests (and its tokens). A connection's URLs come from an
+ * API caller and from the CRM's token answer, so neither is trusted: a destination is
+ * allowed when it is under a base URL the operator allowed (REFSYNC_CRM_BASE_URLS, or this
+ * server's own sandbox CRMs when they are mounted), or when it is an https URL of the real
+ * CRM whose name resolves only to public addresses.
+ */
+
+/** Host names of the real services; a host is theirs when it equals or ends in `.<suffix>`. */
+const realHosts: Record<Provider, { base: string[]; instance: string[] }> = {
+  salesforce: {
+    base: ['salesforce.com'],
+    instance: ['salesforce.com', 'force.com'],
+  },
+  hubspot: { base: ['hubapi.com', 'hubspot.com'], instance: [] },
+};
+
+const privateRanges = new BlockList();
+for (const [network, prefix] of [
+  ['0.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.0.0.0', 24],
+  ['192.168.0.0', 16],
+  ['198.18.0.0', 15],
+  ['224.0.0.0', 3],
+] as const) {
+  privateRanges.addSubnet(network, prefix, 'ipv4');
+}
+for (const [network, prefix] of [
+  ['::', 128],
+  ['::1', 128],
+  ['fc00::', 7],
+  ['fe80::', 10],
+  ['ff00::', 8],
+] as const) {
+  privateRanges.addSubnet(network, prefix, 'ipv6');
+}
+
+/** Loopback, private, link-local, carrier-grade NAT, multicast or unspecified. */
+export function isPrivateAddress(address: string): boolean {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
+  if (mapped) return isPrivateAddress(mapped);
+  const family = isIP(address);
+  if (family === 0) return true;
+  return privateRanges.check(address, family === 4 ? 'ipv4' : 'ipv6');
+}
+
+export class DestinationRefused extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DestinationRefused';
+  }
+}
+
+function parse(url: string): URL | undefined {
+  return URL.canParse(url) ? new URL(url) : undefined;
+}
+
+function under(url: URL, base: string): boolean {
+  const allowed = parse(base);
+  if (!allowed || allowed.origin !== url.origin) return false;
+  const prefix = allowed.pathname.replace(/\/+$/, '');
+  return url.pathname === prefix || url.pathname.startsWith(`${prefix}/`) || prefix === '';
+}
+
+function hostIsOneOf(host: string, suffixes: readonly string[]): boolean {
+  return suffixes.some((suffix) => host === suffix || host.endsWith(`.${suffix}`));
+}
+
+/** Base URLs the operator allowed, plus this server's own sandbox CRMs when mounted. */
+export function allowedBases(ctx: AppContext): string[] {
+  const sandboxes = ctx.sandboxPaths.map((path) => `${ctx.config.publicUrl}${path}`);
+  return [...ctx.config.crmBaseUrls, ...sandboxes];
+}
+
+export function isAllowListed(ctx: AppContext, url: string): boolean {
+  const parsed = parse(url);
+  return parsed !== undefined && allowedBases(ctx).some((base) => under(parsed, base));
+}
+
+/** Why `url` can never be a destination, without looking it up; undefined when it may be. */
+function shapeProblem(
+  ctx: AppContext,
+  provider: Provider,
+  url: string,
+  role: 'base' | 'instance',
+): string | undefined {
+  const parsed = parse(url);
+  if (!parsed) return 'is not a URL';
+  if (parsed.username || parsed.password) return 'must not carry credentials';
+  if (parsed.search || parsed.hash || url.includes('#') || url.includes('?')) {
+    return 'must not have a query or fragment';
+  }
+  if (isAllowListed(ctx, url)) return undefined;
+  if (parsed.protocol !== 'https:' || !hostIsOneOf(parsed.hostname, realHosts[provider][role])) {
+    const name = provider === 'salesforce' ? 'Salesforce' : 'HubSpot';
+    return `is neither a ${name} address nor on the operator's list of allowed CRM base URLs (REFSYNC_CRM_BASE_URLS)`;
+  }
+  return undefined;
+}
+
+/** Resolves the host and refuses it when any address is private, loopback or link-local. */
+async function assertPublic(url: string): Promise<void> {
+  const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+  const addresses = isIP(host) ? [host] : (await lookup(host, { all: true })).map((entry) => entry.address);
+  const refused = addresses.find(isPrivateAddress);
+  if (refused !== undefined) {
+    throw new DestinationRefused(`${host} resolves to ${refused}, a private or local address`);
+  }
+}
+
+/**
+ * Checks a URL given when a connection is created. A name that does not resolve yet is let
+ * through: every call checks it again before it is used.
+ */
+export async function baseUrlProblem(
+  ctx: AppContext,
+  provider: Provider,
+  url: string,
+): Promise<string | undefined> {
+  const problem = shapeProblem(ctx, provider, url, 'base');
+  if (problem !== undefined || isAllowListed(ctx, url)) return problem;
+  try {
+    await assertPublic(url);
+  } catch (error) {
+    if (error instanceof DestinationRefused) return `is not allowed: ${error.message}`;
+  }
+  return undefined;
+}
+
+/** Before each call: the URL must still be allowed, and resolve to public addresses. */
+export async function assertDestination(
+  ctx: AppContext,
+  provider: Provider,
+  url: string,
+  role: 'base' | 'instance',
+): Promise<void> {
+  const problem = shapeProblem(ctx, provider, url, role);
+  if (problem !== undefined) throw new DestinationRefused(`${url} ${problem}`);
+  if (!isAllowListed(ctx, url)) await assertPublic(url);
+}
