@@ -261,6 +261,36 @@ describe('pushing referrals as Leads', () => {
   });
 });
 
+describe('retrying a push that is done', () => {
+  it('logs the retry as skipped, naming the Lead already there', async () => {
+    const programId = await newProgram();
+    await settingsFor(programId, { mappings: [{ crmField: 'Region__c', value: 'EMEA' }] });
+    const referral = (
+      await api.post<Referral>('/api/v1/referrals', {
+        programId,
+        lastName: 'Again',
+        company: 'A',
+        email: uniqueEmail('again'),
+      })
+    ).body;
+    const created = await logOf(referral.id, 'created');
+    const retried = await api.post(`/api/v1/push-log/${created.id}/retry`);
+    expect(retried.status).toBe(202);
+    const skipped = await logOf(referral.id, 'skipped');
+    expect(skipped).toMatchObject({
+      crmObject: 'Lead',
+      crmId: created.crmId,
+      crmUrl: created.crmUrl,
+      crmCode: null,
+      retryable: false,
+    });
+    expect(skipped.message).toBe(`Already pushed as Lead ${created.crmId}; not pushed again`);
+    const all = (await api.get<{ data: PushLogEntry[] }>(`/api/v1/push-log?subjectId=${referral.id}`)).body
+      .data;
+    expect(all.map((entry) => entry.action)).toEqual(['skipped', 'created']);
+  });
+});
+
 describe('when the email already matches a Lead', () => {
   const existingLead = async (email: string, values: Record<string, unknown> = {}) => {
     const result = await crm
@@ -436,6 +466,59 @@ describe('campaigns', () => {
     );
     const byLead = Object.fromEntries(members.records.map((record) => [record.LeadId, record.CampaignId]));
     expect(byLead).toEqual({ [plainLead ?? '']: programCampaign.id, [namedLead ?? '']: referralCampaign.id });
+  });
+
+  it('refuses a campaignId the org does not have, naming campaignId', async () => {
+    const programId = await newProgram();
+    for (const campaignId of ['701000000000000AAA', 'not-an-id']) {
+      const response = await api.post<{
+        error: { code: string; details: Array<{ field: string; message: string }> };
+      }>('/api/v1/push-settings', {
+        programId,
+        connectionId,
+        crmObject: 'Lead',
+        campaignId,
+        mappings: [{ crmField: 'Region__c', value: 'EMEA' }],
+      });
+      expect(response.status, JSON.stringify(response.body)).toBe(422);
+      expect(response.body.error.code).toBe('unprocessable');
+      expect(response.body.error.details).toEqual([
+        { field: 'campaignId', message: expect.stringContaining(`no Campaign with Id ${campaignId}`) },
+      ]);
+    }
+    const listed = await api.get<{ data: unknown[] }>(`/api/v1/push-settings?programId=${programId}`);
+    expect(listed.body.data).toEqual([]);
+  });
+
+  it('logs a campaign the record could not join as its own failed entry, next to created', async () => {
+    const campaign = await crm.sobject('Campaign').create({ Name: 'Deleted later' });
+    if (!('id' in campaign) || !campaign.id) throw new Error('campaign not created');
+    const programId = await newProgram();
+    await settingsFor(programId, {
+      campaignId: campaign.id,
+      mappings: [{ crmField: 'Region__c', value: 'EMEA' }],
+    });
+    await crm.sobject('Campaign').destroy(campaign.id);
+    const referral = (
+      await api.post<Referral>('/api/v1/referrals', {
+        programId,
+        lastName: 'Orphan',
+        company: 'O',
+        email: uniqueEmail('orphan'),
+      })
+    ).body;
+    const created = await logOf(referral.id, 'created');
+    expect(created).toMatchObject({ crmObject: 'Lead', crmCode: null, message: null });
+    const failed = await logOf(referral.id, 'failed');
+    expect(failed).toMatchObject({
+      crmObject: 'Campaign',
+      crmId: campaign.id,
+      crmCode: 'INVALID_CROSS_REFERENCE_KEY',
+      message: 'invalid cross reference id',
+      retryable: false,
+    });
+    const lead = (await crm.sobject('Lead').retrieve(created.crmId ?? '')) as Record<string, unknown>;
+    expect(lead).toMatchObject({ LastName: 'Orphan' });
   });
 });
 

@@ -159,3 +159,33 @@ describe('HubSpot events', () => {
     ]);
   });
 });
+
+describe('HubSpot receiver settings', () => {
+  it('refuses a deal stage given by its label, and a lead status the property does not list', async () => {
+    const otherProgram = await newProgram(api);
+    const response = await api.post<{
+      error: { code: string; details: Array<{ field: string; message: string }> };
+    }>('/api/v1/receiver-settings', {
+      programId: otherProgram,
+      connectionId,
+      statusTriggers: [
+        { object: 'deal', field: 'dealstage', value: 'Closed Won', milestone: 'won' },
+        { object: 'contacts', field: 'hs_lead_status', value: 'QUALIFIED', milestone: 'qualified' },
+        { object: 'deals', field: 'dealstage', value: 'closedwon', milestone: 'won' },
+      ],
+    });
+    expect(response.status, JSON.stringify(response.body)).toBe(422);
+    expect(response.body.error.code).toBe('unprocessable');
+    expect(response.body.error.details).toHaveLength(2);
+    const [stage, status] = response.body.error.details;
+    expect(stage?.field).toBe('statusTriggers.0.value');
+    expect(stage?.message).toContain('"Closed Won" is not a value of deals.dealstage');
+    expect(stage?.message).toContain('did you mean `closedwon`?');
+    expect(stage?.message).toContain('appointmentscheduled');
+    expect(status?.field).toBe('statusTriggers.1.value');
+    expect(status?.message).toContain('IN_PROGRESS');
+    expect(status?.message).not.toContain('did you mean');
+    const listed = await api.get<{ data: Array<{ programId: string }> }>('/api/v1/receiver-settings');
+    expect(listed.body.data.some((settings) => settings.programId === otherProgram)).toBe(false);
+  });
+});

@@ -329,4 +329,29 @@ describe('Salesforce events', () => {
     const listed = await api.get<{ data: Array<{ programId: string }> }>('/api/v1/receiver-settings');
     expect(listed.body.data.some((settings) => settings.programId === otherProgram)).toBe(false);
   });
+
+  it('refuses a status trigger value the picklist does not have, listing the values', async () => {
+    const otherProgram = await newProgram(api);
+    const response = await api.post<{
+      error: { code: string; details: Array<{ field: string; message: string }> };
+    }>('/api/v1/receiver-settings', {
+      programId: otherProgram,
+      connectionId,
+      statusTriggers: [
+        { object: 'Lead', field: 'Status', value: 'Qualified Lead', milestone: 'qualified' },
+        { object: 'Opportunity', field: 'StageName', value: 'closed won', milestone: 'won' },
+      ],
+    });
+    expect(response.status, JSON.stringify(response.body)).toBe(422);
+    expect(response.body.error.code).toBe('unprocessable');
+    const [status, stage] = response.body.error.details;
+    expect(status?.field).toBe('statusTriggers.0.value');
+    expect(status?.message).toContain('"Qualified Lead" is not a value of Lead.Status');
+    expect(status?.message).toContain('Working - Contacted');
+    expect(status?.message).not.toContain('did you mean');
+    expect(stage?.field).toBe('statusTriggers.1.value');
+    expect(stage?.message).toContain('did you mean `Closed Won`?');
+    const listed = await api.get<{ data: Array<{ programId: string }> }>('/api/v1/receiver-settings');
+    expect(listed.body.data.some((settings) => settings.programId === otherProgram)).toBe(false);
+  });
 });

@@ -67,6 +67,17 @@ export interface CrmField {
   createable: boolean;
   updateable: boolean;
   custom: boolean;
+  /**
+   * The values the field takes when the CRM holds it to a list (Salesforce picklist values,
+   * HubSpot enumeration options and deal pipeline stages); absent for free fields.
+   */
+  options?: CrmFieldOption[] | undefined;
+}
+
+/** One value of a listed field: `value` is what records hold, `label` what people see. */
+export interface CrmFieldOption {
+  value: string;
+  label: string;
 }
 
 /** A record found in the CRM, with the values refsync asked for. */

@@ -2,13 +2,20 @@ import { and, eq, inArray } from 'drizzle-orm';
 import { ConnectionNeedsReauth, withCrm } from '../connections/service.ts';
 import type { AppContext } from '../context.ts';
 import { AppError } from '../core/errors.ts';
-import { newId } from '../core/ids.ts';
 import { CrmError } from '../crm/errors.ts';
 import type { CrmConnector, CrmRecord, CrmSession, WriteOutcome } from '../crm/types.ts';
-import { members, pushLog, pushRecords, referrals } from '../db/schema.ts';
+import { members, pushRecords, referrals } from '../db/schema.ts';
 import type { MemberRow } from '../members/service.ts';
 import { programsByIds } from '../programs/service.ts';
 import { changeMilestone } from '../referrals/service.ts';
+import {
+  alreadyPushed,
+  failureEntry,
+  type LogInput,
+  type LogWriter,
+  logWriter,
+  skippedEntry,
+} from './log-entries.ts';
 import type { PushSettingsRow } from './settings-service.ts';
 import { crmValues, effectiveMappings, emailField, type PushSubject } from './values.ts';
 
@@ -19,11 +26,13 @@ import { crmValues, effectiveMappings, emailField, type PushSubject } from './va
  * - `created`: a new CRM record (or one an earlier, interrupted attempt created, found again
  *   by the referral ID field), remembered in push_records so it is never created twice;
  * - `updated`: the email matched a record and the policy filled blanks or overwrote;
- * - `skipped`: already pushed, or matched with policy do_nothing (or a deny within the
- *   60-minute grace), linked to the existing record;
+ * - `skipped`: already pushed (logged when a person asked for the push again: an event
+ *   delivered again is not a new attempt), or matched with policy do_nothing (or a deny
+ *   within the 60-minute grace), linked to the existing record;
  * - `denied`: matched with policy deny: the referral moved to the program's denied milestone;
  * - `failed`: the CRM refused it (its code and message verbatim); `retryable` says whether
- *   trying again unchanged can help;
+ *   trying again unchanged can help. A created record that could not join its campaign has
+ *   this entry for the campaign (object Campaign) next to its `created` entry;
  * - `waiting`: the connection needs reconnecting; it resumes when reconnected.
  * Call-level failures that can pass (rate limits, outages) are logged and rethrown so the
  * job retries with backoff.
@@ -31,19 +40,6 @@ import { crmValues, effectiveMappings, emailField, type PushSubject } from './va
 
 /** Wait inline for a short rate-limit window instead of failing the whole batch. */
 const maxInlineWaitMs = 15_000;
-
-type LogAction = (typeof pushLog.$inferInsert)['action'];
-
-interface LogInput {
-  subjectId: string;
-  action: LogAction;
-  crmObject?: string | undefined;
-  crmId?: string | undefined;
-  crmUrl?: string | undefined;
-  crmCode?: string | undefined;
-  message?: string | undefined;
-  retryable?: boolean;
-}
 
 /**
  * Some records of a batch failed in a way that can pass (a later collection call hit a limit
@@ -106,39 +102,32 @@ async function loadSubjects(
   }));
 }
 
+/**
+ * Pushes `subjectIds` through one setting. Subjects it already pushed are not pushed again;
+ * those in `requested` (a person asked for this push) get a `skipped` entry naming the record.
+ */
 export async function pushSubjects(
   ctx: AppContext,
   settings: PushSettingsRow,
   subjectIds: string[],
+  requested: ReadonlySet<string> = new Set(),
 ): Promise<void> {
   const unique = [...new Set(subjectIds)];
   if (unique.length === 0) return;
-  const log = async (entries: LogInput[]) => {
-    if (entries.length === 0) return;
-    await ctx.db.insert(pushLog).values(
-      entries.map((entry) => ({
-        id: newId('pushLog'),
-        workspaceId: settings.workspaceId,
-        settingsId: settings.id,
-        connectionId: settings.connectionId,
-        subject: settings.subject,
-        subjectId: entry.subjectId,
-        action: entry.action,
-        crmObject: entry.crmObject ?? null,
-        crmId: entry.crmId ?? null,
-        crmUrl: entry.crmUrl ?? null,
-        crmCode: entry.crmCode ?? null,
-        message: entry.message ?? null,
-        retryable: entry.retryable ?? false,
-      })),
-    );
-  };
+  const log = logWriter(ctx, settings);
 
   const done = await ctx.db
     .select()
     .from(pushRecords)
     .where(and(eq(pushRecords.settingsId, settings.id), inArray(pushRecords.subjectId, unique)));
   const doneIds = new Set(done.map((record) => record.subjectId));
+  await log(
+    await alreadyPushed(
+      ctx,
+      settings,
+      done.filter((record) => requested.has(record.subjectId)),
+    ),
+  );
   const subjects = (
     await loadSubjects(
       ctx,
@@ -227,7 +216,7 @@ async function pushThroughCrm(
   subjects: PushSubject[],
   session: CrmSession,
   connector: CrmConnector,
-  log: (entries: LogInput[]) => Promise<void>,
+  log: LogWriter,
 ): Promise<void> {
   const object = settings.crmObject;
   const mappings = effectiveMappings(connector, settings);
@@ -317,17 +306,13 @@ async function pushThroughCrm(
     const about = target.converted
       ? `${object} ${record.id} (converted to Contact ${target.id})`
       : `${object} ${record.id}`;
+    const named = { object: target.object, id: target.id, url: url(target.object, target.id) };
     switch (settings.existingPolicy) {
       case 'do_nothing':
         await remember(ctx, settings, subject.id, target.object, target.id);
-        entries.push({
-          subjectId: subject.id,
-          action: 'skipped',
-          crmObject: target.object,
-          crmId: target.id,
-          crmUrl: url(target.object, target.id),
-          message: `The email already matches ${about}; policy do_nothing`,
-        });
+        entries.push(
+          skippedEntry(subject.id, named, `The email already matches ${about}; policy do_nothing`),
+        );
         break;
       case 'fill_blank': {
         const blanks = Object.fromEntries(
@@ -338,14 +323,13 @@ async function pushThroughCrm(
         );
         if (Object.keys(blanks).length === 0) {
           await remember(ctx, settings, subject.id, target.object, target.id);
-          entries.push({
-            subjectId: subject.id,
-            action: 'skipped',
-            crmObject: target.object,
-            crmId: target.id,
-            crmUrl: url(target.object, target.id),
-            message: `The email already matches ${about}, which has no blank mapped field`,
-          });
+          entries.push(
+            skippedEntry(
+              subject.id,
+              named,
+              `The email already matches ${about}, which has no blank mapped field`,
+            ),
+          );
         } else {
           toUpdate.push({ subject, record, object: target.object, values: blanks });
         }
@@ -359,17 +343,16 @@ async function pushThroughCrm(
         await remember(ctx, settings, subject.id, target.object, target.id);
         // A younger record was probably made for this very referral by another integration.
         if (age < settings.denyGraceMinutes * 60_000) {
-          entries.push({
-            subjectId: subject.id,
-            action: 'skipped',
-            crmObject: target.object,
-            crmId: target.id,
-            crmUrl: url(target.object, target.id),
-            message: `The email matches ${about}, created less than ${settings.denyGraceMinutes} minutes ago (probably for this referral by another integration); not denied`,
-          });
+          entries.push(
+            skippedEntry(
+              subject.id,
+              named,
+              `The email matches ${about}, created less than ${settings.denyGraceMinutes} minutes ago (probably for this referral by another integration); not denied`,
+            ),
+          );
           break;
         }
-        entries.push(await deny(ctx, settings, subject, about, target, url(target.object, target.id)));
+        entries.push(await deny(ctx, settings, subject, about, named));
         break;
       }
       case 'create_duplicate':
@@ -388,11 +371,10 @@ async function deny(
   settings: PushSettingsRow,
   subject: PushSubject,
   about: string,
-  target: { object: string; id: string },
-  crmUrl: string,
+  target: { object: string; id: string; url: string | undefined },
 ): Promise<LogInput> {
   const denied = subject.program.milestones.find((milestone) => milestone.kind === 'denied');
-  const base = { subjectId: subject.id, crmObject: target.object, crmId: target.id, crmUrl };
+  const base = { subjectId: subject.id, crmObject: target.object, crmId: target.id, crmUrl: target.url };
   if (!denied) {
     return {
       ...base,
@@ -420,17 +402,6 @@ async function deny(
   }
 }
 
-function failureEntry(subjectId: string, crmObject: string, outcome: WriteOutcome & { ok: false }): LogInput {
-  return {
-    subjectId,
-    action: 'failed',
-    crmObject,
-    crmCode: outcome.error.crmCode,
-    message: outcome.error.message,
-    retryable: outcome.error.retryable,
-  };
-}
-
 async function createRecords(
   ctx: AppContext,
   settings: PushSettingsRow,
@@ -438,7 +409,7 @@ async function createRecords(
   valuesOf: Map<string, Record<string, unknown>>,
   session: CrmSession,
   connector: CrmConnector,
-  log: (entries: LogInput[]) => Promise<void>,
+  log: LogWriter,
 ): Promise<void> {
   const object = settings.crmObject;
   for (let start = 0; start < subjects.length; start += connector.batchSize) {
@@ -477,15 +448,19 @@ async function createRecords(
       const campaignValue = subject.referral?.customFields.crm_campaign_id;
       const campaignId =
         typeof campaignValue === 'string' && campaignValue ? campaignValue : settings.campaignId;
+      let campaignFailure: LogInput | undefined;
       if (campaignId && connector.addToCampaign) {
         const member = await patiently(
           () =>
             connector.addToCampaign?.(session, campaignId, object, outcome.id) ?? Promise.resolve(undefined),
         );
+        // The record exists either way: its own entry says `created`, this one what the campaign refused.
         if (member && !member.ok) {
-          notes.push(
-            `adding to campaign ${campaignId} failed: ${member.error.crmCode}: ${member.error.message}`,
-          );
+          campaignFailure = failureEntry(subject.id, 'Campaign', member, {
+            object: 'Campaign',
+            id: campaignId,
+            url: connector.recordUrl(session, 'Campaign', campaignId),
+          });
         }
       }
       await remember(ctx, settings, subject.id, object, outcome.id, dealId);
@@ -502,6 +477,7 @@ async function createRecords(
               ? `Created with deal ${dealId}`
               : undefined,
       });
+      if (campaignFailure) entries.push(campaignFailure);
     }
     await log(entries);
     retryIfAnyRetryable(outcomes);
@@ -519,7 +495,7 @@ async function updateRecords(
   }>,
   session: CrmSession,
   connector: CrmConnector,
-  log: (entries: LogInput[]) => Promise<void>,
+  log: LogWriter,
 ): Promise<void> {
   const byObject = new Map<string, typeof updates>();
   for (const update of updates) byObject.set(update.object, [...(byObject.get(update.object) ?? []), update]);
@@ -545,11 +521,13 @@ async function updateRecords(
         const target = targets[index];
         if (!outcome || !target) continue;
         if (!outcome.ok) {
-          entries.push({
-            ...failureEntry(update.subject.id, object, outcome),
-            crmId: target.id,
-            crmUrl: connector.recordUrl(session, object, target.id),
-          });
+          entries.push(
+            failureEntry(update.subject.id, object, outcome, {
+              object,
+              id: target.id,
+              url: connector.recordUrl(session, object, target.id),
+            }),
+          );
           continue;
         }
         await remember(ctx, settings, update.subject.id, object, target.id);

@@ -3,7 +3,9 @@ import { getConnection, withCrm } from '../connections/service.ts';
 import type { AppContext } from '../context.ts';
 import { AppError, notFound, validationFailed } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
+import { CrmError } from '../crm/errors.ts';
 import { connectors } from '../crm/registry.ts';
+import type { CrmConnector, CrmSession } from '../crm/types.ts';
 import type { Db } from '../db/client.ts';
 import { uniqueViolation } from '../db/errors.ts';
 import { type PushMapping, pushSettings } from '../db/schema.ts';
@@ -83,9 +85,12 @@ async function validate(ctx: AppContext, workspaceId: string, candidate: Candida
       details: [{ field: 'connectionId', message: `connection is ${connection.status}` }],
     });
   }
-  const crmFields = await withCrm(ctx, connection.id, (session, crm) =>
-    crm.describe(session, candidate.crmObject),
-  );
+  const { crmFields, campaignIssue } = await withCrm(ctx, connection.id, async (session, crm) => ({
+    crmFields: await crm.describe(session, candidate.crmObject),
+    campaignIssue: candidate.campaignId
+      ? await missingCampaign(session, crm, candidate.campaignId)
+      : undefined,
+  }));
   const plan = planMappings({
     connector,
     crmObject: candidate.crmObject,
@@ -97,6 +102,32 @@ async function validate(ctx: AppContext, workspaceId: string, candidate: Candida
   });
   issues.push(...plan.issues);
   if (issues.length > 0) throw validationFailed(issues);
+  if (campaignIssue) {
+    throw new AppError('unprocessable', `campaignId: ${campaignIssue}`, {
+      details: [{ field: 'campaignId', message: campaignIssue }],
+    });
+  }
+}
+
+/**
+ * A campaign that does not exist would only fail at push time, after the record was
+ * created; what the CRM says about the ID is the reason, when it says something.
+ */
+async function missingCampaign(
+  session: CrmSession,
+  crm: CrmConnector,
+  campaignId: string,
+): Promise<string | undefined> {
+  if (!crm.addToCampaign || !crm.getRecord) return undefined;
+  try {
+    const campaign = await crm.getRecord(session, 'Campaign', campaignId, ['Id']);
+    return campaign ? undefined : `the CRM has no Campaign with Id ${campaignId}`;
+  } catch (error) {
+    if (error instanceof CrmError && (error.kind === 'validation' || error.kind === 'not_found')) {
+      return `the CRM has no Campaign with Id ${campaignId} (${error.crmCode}: ${error.message})`;
+    }
+    throw error;
+  }
 }
 
 function conflictOnDuplicate(error: unknown): never {

@@ -9,12 +9,20 @@ import { activeSettingsFor, type PushSettingsRow } from './settings-service.ts';
 
 type PushEvent = 'referral.created' | 'member.created' | 'push.requested' | 'connection.reconnected';
 
-/** Turns a batch of events into subjects per push setting. */
+/**
+ * Turns a batch of events into subjects per push setting. `requested` holds the subjects a
+ * person asked to push again (a retry), whose attempt is logged even when already pushed.
+ */
 async function plan(app: AppContext, jobs: Array<EventJob<PushEvent>>) {
-  const groups = new Map<string, { settings: PushSettingsRow; ids: Set<string> }>();
-  const add = (settings: PushSettingsRow, id: string) => {
-    const group = groups.get(settings.id) ?? { settings, ids: new Set<string>() };
+  const groups = new Map<string, { settings: PushSettingsRow; ids: Set<string>; requested: Set<string> }>();
+  const add = (settings: PushSettingsRow, id: string, requested = false) => {
+    const group = groups.get(settings.id) ?? {
+      settings,
+      ids: new Set<string>(),
+      requested: new Set<string>(),
+    };
     group.ids.add(id);
+    if (requested) group.requested.add(id);
     groups.set(settings.id, group);
   };
   const settingsCache = new Map<string, PushSettingsRow[]>();
@@ -42,7 +50,7 @@ async function plan(app: AppContext, jobs: Array<EventJob<PushEvent>>) {
           .select()
           .from(pushSettings)
           .where(and(eq(pushSettings.id, payload.settingsId), eq(pushSettings.workspaceId, job.workspaceId)));
-        if (settings) add(settings, payload.subjectId);
+        if (settings) add(settings, payload.subjectId, true);
         break;
       }
       case 'connection.reconnected': {
@@ -79,13 +87,13 @@ export const pushSubscriber = defineSubscriber<PushEvent>({
   retryDelayMax: 900,
   handle: async (job, context) => {
     for (const group of await plan(context.app, [job]))
-      await pushSubjects(context.app, group.settings, [...group.ids]);
+      await pushSubjects(context.app, group.settings, [...group.ids], group.requested);
   },
   handleBatch: async (jobs, context) => {
     let retryable: unknown;
     for (const group of await plan(context.app, jobs)) {
       try {
-        await pushSubjects(context.app, group.settings, [...group.ids]);
+        await pushSubjects(context.app, group.settings, [...group.ids], group.requested);
       } catch (error) {
         retryable = error;
       }

@@ -16,6 +16,7 @@ export interface HubspotApis {
   objects: Client['crm']['objects'];
   properties: Client['crm']['properties']['coreApi'];
   deals: Client['crm']['deals']['basicApi'];
+  pipelines: Client['crm']['pipelines']['pipelinesApi'];
   tokens: Client['oauth']['tokensApi'];
   accessTokens: Client['oauth']['accessTokensApi'];
 }
@@ -40,6 +41,7 @@ function apisFor(basePath: string, accessToken: string | undefined, attempts: nu
     objects: client.crm.objects,
     properties: client.crm.properties.coreApi,
     deals: client.crm.deals.basicApi,
+    pipelines: client.crm.pipelines.pipelinesApi,
     tokens: client.oauth.tokensApi,
     accessTokens: client.oauth.accessTokensApi,
   };

@@ -5,7 +5,7 @@ import {
 } from '@hubspot/api-client/lib/codegen/crm/properties/models/PropertyCreate.js';
 import { CrmError } from '../errors.ts';
 import type { CrmField, CrmFieldType, CrmSession, NewField } from '../types.ts';
-import { sessionApis } from './client.ts';
+import { type HubspotApis, sessionApis } from './client.ts';
 import { hubspotCall } from './errors.ts';
 import { OBJECTS, TYPES_BY_FIELD_TYPE, TYPES_BY_PROPERTY_NAME, TYPES_BY_PROPERTY_TYPE } from './facts.ts';
 
@@ -32,13 +32,36 @@ export function toCrmField(property: Property): CrmField {
     createable: writable,
     updateable: writable,
     custom: property.hubspotDefined !== true,
+    ...(property.type === 'enumeration' && property.options.length > 0
+      ? { options: property.options.map((option) => ({ value: option.value, label: option.label })) }
+      : {}),
   };
+}
+
+/**
+ * A deal's stage is one of its pipelines' stages; the property's own options may list only
+ * the default pipeline, so every pipeline's stages are added to them.
+ */
+async function withDealStages(apis: HubspotApis, fields: CrmField[]): Promise<CrmField[]> {
+  const pipelines = await hubspotCall(() => apis.pipelines.getAll('deals'));
+  const stages = pipelines.results.flatMap((pipeline) =>
+    pipeline.stages.map((stage) => ({ value: stage.id, label: stage.label })),
+  );
+  return fields.map((field) => {
+    if (field.name !== 'dealstage') return field;
+    const known = new Set((field.options ?? []).map((option) => option.value));
+    return {
+      ...field,
+      options: [...(field.options ?? []), ...stages.filter((stage) => !known.has(stage.value))],
+    };
+  });
 }
 
 export async function describe(session: CrmSession, object: string, attempts: number): Promise<CrmField[]> {
   const apis = sessionApis(session, attempts);
   const answer = await hubspotCall(() => apis.properties.getAll(object));
-  return answer.results.filter((property) => property.archived !== true).map(toCrmField);
+  const fields = answer.results.filter((property) => property.archived !== true).map(toCrmField);
+  return object === 'deals' ? withDealStages(apis, fields) : fields;
 }
 
 /** How each kind of new field is stored: HubSpot has no url type, so a url is text. */

@@ -1,6 +1,6 @@
 import type { Field } from 'jsforce';
 import { CrmError } from '../errors.ts';
-import type { CrmField, CrmSession, NewField } from '../types.ts';
+import type { CrmField, CrmFieldOption, CrmSession, NewField } from '../types.ts';
 import { openConnection, salesforceCall } from './connection.ts';
 import type { ResolvedOptions } from './options.ts';
 import { CUSTOM_FIELD_METADATA, FIELD_TYPES } from './provider.ts';
@@ -20,7 +20,21 @@ export function crmField(field: Field): CrmField {
     createable: field.createable,
     updateable: field.updateable,
     custom: field.custom,
+    // A multi-select value joins several entries, so only single picklists are listed.
+    ...(field.type === 'picklist' && field.picklistValues && field.picklistValues.length > 0
+      ? { options: picklistOptions(field.picklistValues) }
+      : {}),
   };
+}
+
+function picklistOptions(entries: unknown[]): CrmFieldOption[] {
+  return entries.flatMap((entry) => {
+    const { value, label } = (typeof entry === 'object' && entry !== null ? entry : {}) as {
+      value?: unknown;
+      label?: unknown;
+    };
+    return typeof value === 'string' ? [{ value, label: typeof label === 'string' ? label : value }] : [];
+  });
 }
 
 export async function describe(

@@ -4,6 +4,7 @@ import type { AppContext } from '../../context.ts';
 import { AppError, type FieldIssue, notFound, validationFailed } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
 import { CrmError } from '../../crm/errors.ts';
+import type { CrmField } from '../../crm/types.ts';
 import type { Db } from '../../db/client.ts';
 import { uniqueViolation } from '../../db/errors.ts';
 import { connections, type MatchRule, type ProcessRules, receiverSettings } from '../../db/schema.ts';
@@ -15,6 +16,7 @@ import type {
   ReceiverSettingsView,
   UpdateReceiverSettingsInput,
 } from './settings-schemas.ts';
+import { triggerValueIssues } from './trigger-values.ts';
 
 export type ReceiverSettingsRow = typeof receiverSettings.$inferSelect;
 
@@ -125,8 +127,9 @@ function validate(origin: EntryOrigin, program: ProgramRow, candidate: Candidate
 }
 
 /**
- * With a connected CRM, every object and field the rules name must exist there: a typo would
- * otherwise only show later, as failed entries and a catch-up poll that cannot run.
+ * With a connected CRM, every object and field the rules name must exist there, and a status
+ * trigger on a listed field must name one of its values: a typo would otherwise only show
+ * later, as failed entries, a catch-up poll that cannot run, or a trigger that never fires.
  */
 async function checkAgainstCrm(
   ctx: AppContext,
@@ -144,12 +147,12 @@ async function checkAgainstCrm(
   ];
   const objects = [...new Set(named.map((rule) => rule.object))];
   const issues: FieldIssue[] = [];
-  const fieldsOf = new Map<string, Set<string> | undefined>();
+  const fieldsOf = new Map<string, Map<string, CrmField> | undefined>();
   await withCrm(ctx, connectionId, async (session, connector) => {
     for (const object of objects) {
       try {
         const fields = await connector.describe(session, object);
-        fieldsOf.set(object, new Set(fields.map((field) => field.name.toLowerCase())));
+        fieldsOf.set(object, new Map(fields.map((field) => [field.name.toLowerCase(), field])));
       } catch (error) {
         if (!(error instanceof CrmError) || (error.kind !== 'not_found' && error.kind !== 'validation'))
           throw error;
@@ -169,6 +172,18 @@ async function checkAgainstCrm(
     }
   }
   if (issues.length > 0) throw validationFailed(issues);
+  const valueIssues = triggerValueIssues(candidate.statusTriggers, (object, field) =>
+    fieldsOf.get(object)?.get(field.toLowerCase()),
+  );
+  if (valueIssues.length > 0) {
+    throw new AppError(
+      'unprocessable',
+      valueIssues.map((issue) => `${issue.field}: ${issue.message}`).join('; '),
+      {
+        details: valueIssues,
+      },
+    );
+  }
 }
 
 async function originOf(

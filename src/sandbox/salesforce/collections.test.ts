@@ -68,6 +68,40 @@ describe('sObject Collections', () => {
     expect(await count("SELECT Id FROM Lead WHERE Company = 'AllOrNone'")).toBe(0);
   });
 
+  it('with allOrNone answers no id for a rolled-back record, as Salesforce does', async () => {
+    const created = await conn
+      .sobject('Lead')
+      .create([{ LastName: 'Ghost', Company: 'NoId' }, { LastName: 'Broken' }], { allOrNone: true });
+    expect(created.map((r) => [r.success, r.id ?? null])).toEqual([
+      [false, null],
+      [false, null],
+    ]);
+    expect(created[0]?.errors).toMatchObject([
+      {
+        statusCode: 'ALL_OR_NONE_OPERATION_ROLLED_BACK',
+        message:
+          'Record rolled back because not all records were valid and the request was using AllOrNone header',
+      },
+    ]);
+    expect(created[1]?.errors).toMatchObject([{ statusCode: 'REQUIRED_FIELD_MISSING' }]);
+    expect(await count("SELECT Id FROM Lead WHERE Company = 'NoId'")).toBe(0);
+
+    const account = await conn.sobject('Account').create({ Name: 'Kept' });
+    const updated = await conn.sobject('Account').update(
+      [
+        { Id: account.id ?? '', Name: 'Renamed' },
+        { Id: '001000000000000AAA', Name: 'Missing' },
+      ],
+      { allOrNone: true },
+    );
+    expect(updated.map((r) => [r.success, r.id ?? null])).toEqual([
+      [false, null],
+      [false, null],
+    ]);
+    expect(updated[0]?.errors).toMatchObject([{ statusCode: 'ALL_OR_NONE_OPERATION_ROLLED_BACK' }]);
+    expect(await conn.sobject('Account').retrieve(account.id ?? '')).toMatchObject({ Name: 'Kept' });
+  });
+
   it('updates, upserts by external id, retrieves and deletes many', async () => {
     const created = await conn.sobject('Contact').upsert(
       [

@@ -61,6 +61,8 @@ function failure(error: unknown, id?: string): SaveResult {
 /**
  * Runs one operation per record and applies `allOrNone`: when any record fails, the
  * transaction is rolled back and every record that had succeeded reports the rollback instead.
+ * Rolled back, no record exists, so no result carries an id: an id would name a record that
+ * a caller could never find.
  */
 function runBatch(
   ctx: DmlContext,
@@ -85,14 +87,8 @@ function runBatch(
   }
   if (allOrNone && results.some((r) => r.success === false)) {
     transaction.rollback();
-    return results.map((r) =>
-      r.success === false
-        ? r
-        : {
-            ...(typeof r.id === 'string' ? { id: r.id } : {}),
-            success: false,
-            errors: [saveError(sfErrors.rolledBack())],
-          },
+    return results.map(({ id: _id, ...r }) =>
+      r.success === false ? r : { success: false, errors: [saveError(sfErrors.rolledBack())] },
     );
   }
   transaction.commit();
