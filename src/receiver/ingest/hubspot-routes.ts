@@ -13,7 +13,8 @@ export const hubspotHookPath = '/hooks/hubspot';
 /**
  * The URL HubSpot signed (v3 and v2 sign it). With REFSYNC_PUBLIC_URL set it is that URL
  * plus the path, as `GET /connections/{id}/hooks` hands it out, whatever a proxy in front
- * rewrote; without it, the scheme and Host the request arrived with (X-Forwarded-* honoured).
+ * rewrote; without it, the scheme and Host the request arrived with (X-Forwarded-* honoured
+ * only from the proxies named in REFSYNC_TRUST_PROXY).
  */
 function signedUrl(ctx: AppContext, request: FastifyRequest): string {
   if (ctx.config.publicUrlGiven) {
