@@ -10,7 +10,7 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
-import type { Config } from './config.ts';
+import { type Config, ConfigError } from './config.ts';
 import { oauthCallbackRoutes } from './connections/oauth-callback.ts';
 import { connectionRoutes } from './connections/routes.ts';
 import type { AppContext } from './context.ts';
@@ -64,19 +64,17 @@ export interface RefsyncApp {
 
 /**
  * The secret that seals tokens at rest. Embedded installs get one generated into the data
- * folder on first start, so `npm start` needs no setup; production sets REFSYNC_SECRET_KEY.
+ * folder on first start, so `npm start` needs no setup. On PostgreSQL several processes share
+ * the sealed tokens, and a key generated into one machine's working folder would strand them,
+ * so REFSYNC_SECRET_KEY must be given.
  */
-export function resolveSecretKey(config: Config, logger: Logger): string {
+export function resolveSecretKey(config: Config): string {
   if (config.secretKey) return config.secretKey;
+  if (config.databaseUrl) {
+    throw new ConfigError('REFSYNC_SECRET_KEY is required with DATABASE_URL');
+  }
   const path = join(config.dataDir, 'secret.key');
   if (existsSync(path)) return readFileSync(path, 'utf8').trim();
-  if (config.databaseUrl) {
-    logger.warn(
-      { path },
-      'REFSYNC_SECRET_KEY is not set: generating one into the data folder; every process sharing this ' +
-        'database needs the same key, so set REFSYNC_SECRET_KEY in production',
-    );
-  }
   mkdirSync(config.dataDir, { recursive: true });
   const key = randomString(48, 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789');
   writeFileSync(path, key, { mode: 0o600 });
@@ -97,7 +95,7 @@ export async function buildApp(options: BuildOptions): Promise<RefsyncApp> {
     queue,
     metrics,
     logger,
-    secrets: new SecretBox(resolveSecretKey(config, logger)),
+    secrets: new SecretBox(resolveSecretKey(config)),
     // Connections may use this server's own sandbox CRMs, and only when they are mounted here.
     sandboxPaths: (options.plugins ?? [])
       .map((extra) => extra.prefix)
@@ -107,7 +105,9 @@ export async function buildApp(options: BuildOptions): Promise<RefsyncApp> {
   const base: FastifyInstance = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
-    trustProxy: true,
+    // X-Forwarded-* decide the client address, scheme and host (and so the URL a HubSpot
+    // signature is checked against): believed only from the proxies named in REFSYNC_TRUST_PROXY.
+    trustProxy: config.trustProxy.length > 0 ? config.trustProxy : false,
   });
   const server = base.withTypeProvider<ZodTypeProvider>();
   server.setValidatorCompiler(validatorCompiler);

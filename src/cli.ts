@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import { buildApp, prepare, type RefsyncApp } from './app.ts';
-import { ConfigError, loadConfig } from './config.ts';
+import { ConfigError, isLoopbackHost, loadConfig } from './config.ts';
 import { createLogger } from './core/logger.ts';
 import { openDatabase } from './db/client.ts';
 import { DataDirLockedError } from './db/data-dir-lock.ts';
@@ -15,10 +15,13 @@ const environmentHelp = `Environment:
   PORT, HOST                  where to listen (default 127.0.0.1:3000)
   DATABASE_URL                PostgreSQL; without it, embedded PGlite in REFSYNC_DATA_DIR
   REFSYNC_DATA_DIR            data folder (default ./.refsync)
-  REFSYNC_SECRET_KEY          encrypts CRM tokens (generated into the data folder when absent)
+  REFSYNC_SECRET_KEY          encrypts CRM tokens; required with DATABASE_URL (embedded: generated
+                              into the data folder when absent)
   REFSYNC_PUBLIC_URL          how others reach this server (OAuth callbacks, webhooks)
   REFSYNC_BOOTSTRAP_API_KEY   the first workspace's API key, for automation
-  REFSYNC_SANDBOX             1/0: mount the sandbox CRMs (default 1 when embedded)
+  REFSYNC_SANDBOX             1/0: mount the sandbox CRMs (default 1 only when embedded on a
+                              loopback HOST; their admin APIs have no authentication)
+  REFSYNC_TRUST_PROXY         proxy IPs/CIDRs whose X-Forwarded-* headers are believed (default none)
   REFSYNC_LOG_LEVEL           fatal, error, warn, info (default), debug, trace, silent`;
 
 const commands: Record<string, { summary: string; usage: string; run(args: string[]): Promise<void> }> = {
@@ -53,16 +56,27 @@ const commands: Record<string, { summary: string; usage: string; run(args: strin
     summary: 'the sandbox CRMs alone (local Salesforce and HubSpot)',
     usage:
       'refsync sandbox [--port N] [--host H]\n\nServes the sandbox Salesforce at /sandbox/salesforce and HubSpot at /sandbox/hubspot,\n' +
-      'without refsync itself. State is kept in REFSYNC_DATA_DIR/sandbox/. Default port 3100.',
+      'without refsync itself. State is kept in REFSYNC_DATA_DIR/sandbox/. Default port 3100, host\n' +
+      '127.0.0.1: their admin APIs have no authentication, so give --host only on a trusted network.',
     run: async (args) => {
       const { values } = parseArgs({ args, options: { port: { type: 'string' }, host: { type: 'string' } } });
       const port = Number(values.port ?? 3100);
       if (!Number.isInteger(port) || port < 0 || port > 65535)
         throw new UsageError('--port takes a port number');
       const config = loadConfig();
+      const logger = createLogger(config.logLevel);
+      const host = values.host ?? '127.0.0.1';
+      if (!isLoopbackHost(host)) {
+        logger.warn(
+          { host },
+          'the sandbox CRMs listen beyond this machine and their admin APIs have NO authentication: ' +
+            'anyone who can reach this port can read their credentials and point their outbound ' +
+            'messages and webhooks anywhere',
+        );
+      }
       const server = Fastify({
-        loggerInstance: createLogger(config.logLevel) as FastifyBaseLogger,
-        trustProxy: true,
+        loggerInstance: logger as FastifyBaseLogger,
+        trustProxy: config.trustProxy.length > 0 ? config.trustProxy : false,
       });
       for (const sandbox of sandboxPlugins(fileSandboxStore(config.dataDir))) {
         await server.register(sandbox.plugin, { prefix: sandbox.prefix });
@@ -73,7 +87,7 @@ const commands: Record<string, { summary: string; usage: string; run(args: strin
       };
       process.once('SIGTERM', () => void stop());
       process.once('SIGINT', () => void stop());
-      await server.listen({ port, host: values.host ?? config.host });
+      await server.listen({ port, host });
       const address = server.server.address();
       const base = address && typeof address === 'object' ? `http://${address.address}:${address.port}` : '';
       process.stdout.write(
@@ -111,6 +125,7 @@ function mainHelp(): string {
 async function serve(mode: { work: boolean; listen: boolean }): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
+  if (mode.listen && config.sandboxWarning) logger.warn(config.sandboxWarning);
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   let app: RefsyncApp | undefined;
   let stopping = false;

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 
@@ -17,6 +18,19 @@ const envSchema = z.object({
     .regex(/^rsk_[A-Za-z0-9_-]{16,}$/, 'must look like rsk_ followed by at least 16 letters, digits, - or _')
     .optional(),
   REFSYNC_SANDBOX: boolFlag.optional(),
+  REFSYNC_TRUST_PROXY: z
+    .string()
+    .optional()
+    .transform((value) =>
+      (value ?? '')
+        .split(',')
+        .map((entry) => entry.trim())
+        .filter((entry) => entry.length > 0),
+    )
+    .refine(
+      (entries) => entries.every(isProxyAddress),
+      'must be a comma-separated list of proxy IP addresses or CIDR ranges (e.g. 10.0.0.0/8,127.0.0.1)',
+    ),
   REFSYNC_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   REFSYNC_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(20_000),
   REFSYNC_POLL_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
@@ -56,8 +70,18 @@ export interface Config {
   publicUrl: string;
   publicUrlGiven: boolean;
   bootstrapApiKey: string | undefined;
-  /** Mount the sandbox CRMs. Default: on when embedded, off on PostgreSQL. */
+  /**
+   * Mount the sandbox CRMs, whose admin APIs have no authentication. Default: on only when
+   * embedded and listening on a loopback HOST; REFSYNC_SANDBOX=1 mounts them anywhere.
+   */
   sandbox: boolean;
+  /** Said loudly at start when REFSYNC_SANDBOX=1 exposes the sandboxes beyond this machine. */
+  sandboxWarning: string | undefined;
+  /**
+   * Proxies whose X-Forwarded-* headers are believed (IPs or CIDR ranges, for Fastify's
+   * `trustProxy`). Empty: none, the connecting address and Host header are taken as they are.
+   */
+  trustProxy: string[];
   logLevel: string;
   /** How long a graceful shutdown waits for running jobs. Default 20 000 ms. */
   shutdownTimeoutMs: number;
@@ -80,6 +104,51 @@ export interface Config {
 
 export class ConfigError extends Error {}
 
+function isProxyAddress(entry: string): boolean {
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const version = isIP(address);
+  if (version === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  if (!/^\d{1,3}$/.test(prefix)) return false;
+  return Number(prefix) <= (version === 4 ? 32 : 128);
+}
+
+/** Whether HOST keeps the server reachable from this machine only. */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, '').toLowerCase();
+  if (bare === 'localhost' || bare === '::1') return true;
+  return isIP(bare) === 4 && bare.startsWith('127.');
+}
+
+/**
+ * The sandbox admin APIs hand out credentials and aim outbound calls anywhere, without any
+ * authentication, so they mount by themselves only where nobody else can reach them.
+ */
+function sandboxMount(e: {
+  HOST: string;
+  DATABASE_URL?: string | undefined;
+  REFSYNC_SANDBOX?: boolean | undefined;
+}) {
+  const loopback = isLoopbackHost(e.HOST);
+  if (e.REFSYNC_SANDBOX === false) return { sandbox: false, sandboxWarning: undefined };
+  if (e.REFSYNC_SANDBOX === true) {
+    const exposures = [
+      ...(loopback ? [] : [`HOST ${e.HOST} is not a loopback address`]),
+      ...(e.DATABASE_URL ? ['this server uses PostgreSQL (DATABASE_URL)'] : []),
+    ];
+    return {
+      sandbox: true,
+      sandboxWarning:
+        exposures.length === 0
+          ? undefined
+          : `REFSYNC_SANDBOX=1 while ${exposures.join(' and ')}: the sandbox CRMs are mounted and their ` +
+            'admin APIs have NO authentication; anyone who can reach this port can read their ' +
+            'credentials and point their outbound messages and webhooks anywhere. Use it for tests only.',
+    };
+  }
+  return { sandbox: loopback && e.DATABASE_URL === undefined, sandboxWarning: undefined };
+}
+
 /** Reads the environment once; every problem is named with its variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = envSchema.safeParse(env);
@@ -88,6 +157,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid environment:\n  ${problems.join('\n  ')}`);
   }
   const e = parsed.data;
+  if (e.DATABASE_URL !== undefined && e.REFSYNC_SECRET_KEY === undefined) {
+    throw new ConfigError(
+      'REFSYNC_SECRET_KEY is required with DATABASE_URL: every process sharing the database needs the ' +
+        'same key to read the CRM tokens sealed under it. Make one with ' +
+        "`node -e \"console.log(require('node:crypto').randomBytes(32).toString('base64url'))\"` " +
+        'and set it in the environment of every refsync process.',
+    );
+  }
   const displayHost = e.HOST === '0.0.0.0' || e.HOST === '::' ? '127.0.0.1' : e.HOST;
   return {
     port: e.PORT,
@@ -98,7 +175,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: (e.REFSYNC_PUBLIC_URL ?? `http://${displayHost}:${e.PORT}`).replace(/\/+$/, ''),
     publicUrlGiven: e.REFSYNC_PUBLIC_URL !== undefined,
     bootstrapApiKey: e.REFSYNC_BOOTSTRAP_API_KEY,
-    sandbox: e.REFSYNC_SANDBOX ?? e.DATABASE_URL === undefined,
+    ...sandboxMount(e),
+    trustProxy: e.REFSYNC_TRUST_PROXY,
     logLevel: e.REFSYNC_LOG_LEVEL,
     shutdownTimeoutMs: e.REFSYNC_SHUTDOWN_TIMEOUT_MS,
     pollIntervalSeconds: e.REFSYNC_POLL_INTERVAL_SECONDS,

@@ -154,6 +154,61 @@ describe('the refsync command', { timeout: 120_000 }, () => {
     }
   });
 
+  it('mounts the sandboxes on a non-loopback HOST only when asked, and then warns', async () => {
+    const ownDir = mkdtempSync(join(tmpdir(), 'refsync-cli-exposed-'));
+    try {
+      const quiet = run(['start'], { REFSYNC_DATA_DIR: ownDir, HOST: '0.0.0.0' });
+      const [, url = ''] = await waitFor(quiet, /refsync is running on (http:\/\/\S+)/);
+      const local = url.replace('0.0.0.0', '127.0.0.1');
+      expect((await fetch(`${local}/readyz`)).status).toBe(200);
+      expect((await fetch(`${local}/sandbox/salesforce/_admin/orgs`)).status).toBe(404);
+      expect((await fetch(`${local}/sandbox/hubspot/_admin/portals`)).status).toBe(404);
+      quiet.child.kill('SIGTERM');
+      expect(await quiet.exited).toBe(0);
+
+      const asked = run(['start'], { REFSYNC_DATA_DIR: ownDir, HOST: '0.0.0.0', REFSYNC_SANDBOX: '1' });
+      const [, urlAsked = ''] = await waitFor(asked, /refsync is running on (http:\/\/\S+)/);
+      expect(asked.output()).toContain('REFSYNC_SANDBOX=1 while HOST 0.0.0.0 is not a loopback address');
+      expect(asked.output()).toContain('NO authentication');
+      expect(
+        (await fetch(`${urlAsked.replace('0.0.0.0', '127.0.0.1')}/sandbox/hubspot/_admin/portals`)).status,
+      ).toBe(200);
+      asked.child.kill('SIGTERM');
+      expect(await asked.exited).toBe(0);
+    } finally {
+      rmSync(ownDir, { recursive: true, force: true });
+    }
+  });
+
+  it('serves `refsync sandbox` on loopback even when HOST is set wider', async () => {
+    const ownDir = mkdtempSync(join(tmpdir(), 'refsync-cli-sandbox-host-'));
+    try {
+      const started = run(['sandbox', '--port', '0'], { REFSYNC_DATA_DIR: ownDir, HOST: '0.0.0.0' });
+      const [, salesforceUrl] = await waitFor(started, /Salesforce: (http:\/\/\S+)/);
+      expect(salesforceUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\//);
+      started.child.kill('SIGTERM');
+      expect(await started.exited).toBe(0);
+    } finally {
+      rmSync(ownDir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses to start on PostgreSQL without REFSYNC_SECRET_KEY, and writes no key', async () => {
+    const ownDir = mkdtempSync(join(tmpdir(), 'refsync-cli-nokey-'));
+    try {
+      const started = run(['start'], {
+        REFSYNC_DATA_DIR: ownDir,
+        DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/refsync_not_used',
+      });
+      expect(await started.exited).toBe(1);
+      expect(started.output()).toContain('REFSYNC_SECRET_KEY is required with DATABASE_URL');
+      expect(started.output()).toContain('randomBytes(32)');
+      expect(existsSync(join(ownDir, 'secret.key'))).toBe(false);
+    } finally {
+      rmSync(ownDir, { recursive: true, force: true });
+    }
+  });
+
   it('names a bad environment variable and exits 1', async () => {
     const started = run(['start'], { PORT: 'eighty' });
     expect(await started.exited).toBe(1);

@@ -244,6 +244,62 @@ describe('HubSpot webhooks', () => {
   });
 });
 
+describe('HubSpot webhooks: the signature comes first', () => {
+  it('answers 401, not 400, to an unparseable body with a bad signature', async () => {
+    for (const body of ['not json', '[{"eventId":']) {
+      const answer = await postWebhook(body, v3Headers(body, { secret: 'not-the-client-secret' }));
+      expect(answer.status, body).toBe(401);
+      expect((JSON.parse(answer.text) as ErrorAnswer).error.code).toBe('unauthorized');
+    }
+    const unsigned = await postWebhook('not json', {});
+    expect(unsigned.status).toBe(401);
+  });
+
+  it('ignores X-Forwarded-Host from a proxy that is not trusted', async () => {
+    const before = (await allEntries()).length;
+    const body = JSON.stringify([event({ objectId: 5151 })]);
+    const forged = 'https://attacker.example/hooks/hubspot';
+    const answer = await postWebhook(body, {
+      ...v3Headers(body, { url: forged }),
+      'X-Forwarded-Host': 'attacker.example',
+      'X-Forwarded-Proto': 'https',
+    });
+    expect(answer.status).toBe(401);
+    expect((await allEntries()).length).toBe(before);
+  });
+});
+
+describe('HubSpot webhooks behind a trusted proxy', () => {
+  it('checks the signature against the forwarded host when the proxy is named in REFSYNC_TRUST_PROXY', async () => {
+    const proxied = await startTestApp({
+      plugins: sandboxPlugins(memorySandboxStore()),
+      env: { REFSYNC_TRUST_PROXY: '127.0.0.1/32,::1' },
+    });
+    try {
+      const workspace = await proxied.newWorkspace();
+      const portal = await SandboxHubspot.createPortal(proxied);
+      await portal.connect(workspace.api);
+      const body = JSON.stringify([
+        { ...event({ objectId: 5252 }), portalId: Number(portal.portal.portalId) },
+      ]);
+      const publicHookUrl = 'https://refsync.example.org/hooks/hubspot';
+      const answer = await fetch(`${proxied.url}/hooks/hubspot`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'X-Forwarded-Host': 'refsync.example.org',
+          'X-Forwarded-Proto': 'https',
+          ...v3Headers(body, { url: publicHookUrl, secret: portal.portal.clientSecret }),
+        },
+        body,
+      });
+      expect(answer.status).toBe(204);
+    } finally {
+      await proxied.close();
+    }
+  });
+});
+
 describe('sales entries through the API', () => {
   interface Accepted {
     data: Array<{ id: string; duplicate: boolean }>;

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { DestinationStream } from 'pino';
 import { buildApp, type ExtraPlugin, prepare, type RefsyncApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/core/logger.ts';
@@ -76,6 +77,8 @@ export interface TestAppOptions {
   subscribers?: readonly EventSubscriber[];
   plugins?: readonly ExtraPlugin[];
   env?: Record<string, string>;
+  /** Where the app's log lines go (to read them in a test); nowhere by default. */
+  logDestination?: DestinationStream;
 }
 
 /** A whole refsync (API and workers) on its own database, listening on a free port. */
@@ -96,7 +99,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const app = await buildApp({
     config,
     database: testDatabase.database,
-    logger: createLogger(config.logLevel),
+    logger: createLogger(config.logLevel, options.logDestination),
     subscribers: options.subscribers ?? [],
     plugins: options.plugins ?? [],
   });

@@ -2,7 +2,9 @@ import jsforce from 'jsforce';
 import type { ApiClient, TestApp } from './app.ts';
 
 /** Follows a sandbox CRM's consent page the way a person would: open it, press Allow. */
-export async function consent(authorizeUrl: string): Promise<{ status: number; body: string }> {
+export async function consent(
+  authorizeUrl: string,
+): Promise<{ status: number; body: string; callbackUrl: string }> {
   const pageResponse = await fetch(authorizeUrl);
   const html = await pageResponse.text();
   if (pageResponse.status !== 200) throw new Error(`consent page answered ${pageResponse.status}: ${html}`);
@@ -23,7 +25,7 @@ export async function consent(authorizeUrl: string): Promise<{ status: number; b
     throw new Error(`consent answered ${decision.status}: ${await decision.text()}`);
   }
   const callback = await fetch(location);
-  return { status: callback.status, body: await callback.text() };
+  return { status: callback.status, body: await callback.text(), callbackUrl: location };
 }
 
 function decodeEntities(text: string): string {

@@ -1,4 +1,4 @@
-import { and, eq, inArray } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AppContext } from '../../context.ts';
@@ -6,14 +6,15 @@ import { AppError, validationFailed } from '../../core/errors.ts';
 import { connections } from '../../db/schema.ts';
 import { type IncomingEntry, recordSalesEntries } from '../entries.ts';
 import { hubspotBatchSchema, hubspotEntry } from './hubspot-events.ts';
-import { checkHubspotSignature } from './hubspot-signature.ts';
+import { checkHubspotSignature, type SignatureCheck } from './hubspot-signature.ts';
 
 export const hubspotHookPath = '/hooks/hubspot';
 
 /**
  * The URL HubSpot signed (v3 and v2 sign it). With REFSYNC_PUBLIC_URL set it is that URL
  * plus the path, as `GET /connections/{id}/hooks` hands it out, whatever a proxy in front
- * rewrote; without it, the scheme and Host the request arrived with (X-Forwarded-* honoured).
+ * rewrote; without it, the scheme and Host the request arrived with (X-Forwarded-* honoured
+ * only from the proxies named in REFSYNC_TRUST_PROXY).
  */
 function signedUrl(ctx: AppContext, request: FastifyRequest): string {
   if (ctx.config.publicUrlGiven) {
@@ -26,7 +27,7 @@ function signedUrl(ctx: AppContext, request: FastifyRequest): string {
 
 /**
  * HubSpot webhooks for every connected portal, at one URL per app. The signature is checked
- * over the raw bytes before anything is saved; events are saved (deduplicated on portal and
+ * over the raw bytes before the body is even parsed; events are saved (deduplicated on portal and
  * event ID, processing queued) and the answer is an immediate 204, since HubSpot counts
  * anything slower than a few seconds as a failure and retries. Events of a portal with no
  * connection are logged and answered 2xx too: an error would only make HubSpot retry them
@@ -53,6 +54,31 @@ export const hubspotHookRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = asy
     },
     async (request, reply) => {
       const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+      // The signature is checked over the raw bytes before they are parsed, so an unsigned
+      // request costs no JSON parse. HubSpot signs with the app's client secret, which every
+      // connection made through that app shares: each distinct secret is tried once.
+      const rows = await ctx.db.select().from(connections).where(eq(connections.provider, 'hubspot'));
+      const signed = {
+        method: request.method,
+        url: signedUrl(ctx, request),
+        rawBody,
+        headers: request.headers,
+      };
+      const options = { allowLegacy: ctx.config.hubspotLegacySignatures };
+      const secretOf = new Map(rows.map((row) => [row.id, ctx.secrets.open(row.clientSecretSealed)]));
+      const checks = new Map<string, SignatureCheck>();
+      for (const secret of new Set(secretOf.values())) {
+        checks.set(secret, checkHubspotSignature(signed, secret, options));
+      }
+      const verified = rows.filter((row) => checks.get(secretOf.get(row.id) ?? '')?.valid === true);
+      if (verified.length === 0) {
+        const refusal = [...checks.values()].find((check) => !check.valid);
+        const message =
+          refusal && !refusal.valid ? refusal.reason : 'there is no HubSpot connection to check it with';
+        request.log.warn({ url: signed.url, reason: message }, 'HubSpot webhook refused');
+        throw new AppError('unauthorized', `Webhook signature refused: ${message}`);
+      }
+
       let received: unknown;
       try {
         received = JSON.parse(rawBody.toString('utf8'));
@@ -71,38 +97,12 @@ export const hubspotHookRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = asy
       const events = parsed.data;
       const originals = received as unknown[];
       const portalIds = [...new Set(events.map((event) => String(event.portalId)))];
-      const rows =
-        portalIds.length === 0
-          ? []
-          : await ctx.db
-              .select()
-              .from(connections)
-              .where(and(eq(connections.provider, 'hubspot'), inArray(connections.accountId, portalIds)));
-      if (rows.length === 0) {
+      if (!rows.some((row) => row.accountId !== null && portalIds.includes(row.accountId))) {
         request.log.warn(
           { portalIds, events: events.length },
           'HubSpot webhook for portals with no connection',
         );
         return reply.code(204).send();
-      }
-
-      const signed = {
-        method: request.method,
-        url: signedUrl(ctx, request),
-        rawBody,
-        headers: request.headers,
-      };
-      const options = { allowLegacy: ctx.config.hubspotLegacySignatures };
-      const checks = rows.map((row) => ({
-        row,
-        check: checkHubspotSignature(signed, ctx.secrets.open(row.clientSecretSealed), options),
-      }));
-      const verified = checks.filter(({ check }) => check.valid).map(({ row }) => row);
-      if (verified.length === 0) {
-        const reason = checks.find(({ check }) => !check.valid)?.check;
-        const message = reason && !reason.valid ? reason.reason : 'signature does not match';
-        request.log.warn({ portalIds, url: signed.url, reason: message }, 'HubSpot webhook refused');
-        throw new AppError('unauthorized', `Webhook signature refused: ${message}`);
       }
 
       const byPortal = new Map(verified.map((row) => [row.accountId, row]));

@@ -88,7 +88,11 @@ export function newAuthCode(): string {
   return `na1-${randomUUID()}`;
 }
 
-/** What the admin API shows of a portal: everything but records. */
+/**
+ * What the admin API shows of a portal: everything but records and secrets. The client
+ * secret (which also signs webhooks), developer API key and private-app token are shown only
+ * in the answer that creates the portal.
+ */
 export function portalSummary(portal: PortalState) {
   return {
     portalId: portal.portalId,
@@ -96,9 +100,6 @@ export function portalSummary(portal: PortalState) {
     hubDomain: portal.hubDomain,
     appId: portal.appId,
     clientId: portal.clientId,
-    clientSecret: portal.clientSecret,
-    developerApiKey: portal.developerApiKey,
-    accessToken: portal.privateAppToken,
     createdAt: portal.createdAt,
     settings: portal.settings,
     faults: portal.faults,

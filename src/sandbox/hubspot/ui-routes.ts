@@ -55,14 +55,21 @@ function editForm(root: string, portal: PortalState, type: ObjectType, record: S
     <button type="submit">Set</button></form>`;
 }
 
-/** What a person needs to point a client or refsync at this portal. */
-function credentials(baseUrl: string, portal: PortalState): SafeHtml {
-  return html`<details><summary>Credentials</summary><table>
+/**
+ * What a person needs to point a client or refsync at this portal. The secrets (private-app
+ * token, client secret) are on the page only right after the portal is created.
+ */
+function credentials(baseUrl: string, portal: PortalState, withSecrets: boolean): SafeHtml {
+  const secret = (value: string) =>
+    withSecrets
+      ? html`<code>${value}</code>`
+      : html`<span class="muted">shown once, when the portal was created</span>`;
+  return html`<details${withSecrets ? html` open` : html``}><summary>Credentials</summary><table>
     <tr><th>Base URL</th><td><code>${baseUrl}</code></td></tr>
-    <tr><th>Private-app token</th><td><code>${portal.privateAppToken}</code></td></tr>
+    <tr><th>Private-app token</th><td>${secret(portal.privateAppToken)}</td></tr>
     <tr><th>App ID</th><td><code>${portal.appId}</code></td></tr>
     <tr><th>OAuth client ID</th><td><code>${portal.clientId}</code></td></tr>
-    <tr><th>OAuth client secret</th><td><code>${portal.clientSecret}</code></td></tr>
+    <tr><th>OAuth client secret</th><td>${secret(portal.clientSecret)}</td></tr>
     <tr><th>Authorize URL</th><td><code>${baseUrl}/oauth/authorize</code></td></tr></table></details>`;
 }
 
@@ -97,10 +104,16 @@ export function registerUiRoutes(app: FastifyInstance, context: HubspotContext):
     const portal = createPortal(keeper, {
       name: typeof name === 'string' && name.trim() !== '' ? name.trim() : undefined,
     });
-    return reply
-      .code(303)
-      .header('location', `${rootPath(context, request)}/_ui/portals/${portal.portalId}`)
-      .send();
+    const root = rootPath(context, request);
+    return sendPage(
+      reply,
+      `${portal.name}: created`,
+      html`<h1>${portal.name} <span class="muted">(${portal.portalId})</span> created</h1>
+      <p>Copy the secrets now: they are not shown again.</p>
+      ${credentials(context.baseUrl(request), portal, true)}
+      <p><a href="${root}/_ui/portals/${portal.portalId}">Open the portal</a></p>`,
+      201,
+    );
   });
 
   app.get<{ Params: { portalId: string }; Querystring: { type?: string } }>(
@@ -125,7 +138,7 @@ export function registerUiRoutes(app: FastifyInstance, context: HubspotContext):
         reply,
         `${portal.name}: ${type}`,
         html`${portalNav(root, portal)}<h1>${portal.name} <span class="muted">(${portal.portalId})</span></h1>
-        ${credentials(context.baseUrl(request), portal)}
+        ${credentials(context.baseUrl(request), portal, false)}
         <h2>${type} <span class="muted">${live.length} live${live.length > PAGE_SIZE ? html`, newest ${PAGE_SIZE} shown` : html``}</span></h2>
         <table><tr><th>ID</th>${columns.map((column) => html`<th>${column}</th>`)}<th>Updated</th><th>Edit</th></tr>${rows}</table>`,
       );

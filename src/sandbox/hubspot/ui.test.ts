@@ -53,20 +53,27 @@ describe('web page', () => {
     expect(contacts).not.toContain('<script>alert(1)');
   });
 
-  it('creates a portal from the page and shows its credentials', async () => {
+  it('creates a portal from the page and shows its credentials once', async () => {
     const created = await postForm(`${sandbox.baseUrl}/_ui/portals`, { name: 'From the page' });
-    expect(created.status).toBe(303);
-    const location = created.headers.get('location') ?? '';
-    expect(location).toMatch(new RegExp(`^${PREFIX}/_ui/portals/\\d+$`));
-    const portalId = location.split('/').at(-1) ?? '';
-    const details = await adminCall<{ accessToken: string; name: string }>(
-      sandbox.baseUrl,
-      'GET',
-      `/_admin/portals/${portalId}`,
-    );
+    expect(created.status).toBe(201);
+    const createdHtml = await created.text();
+    const link = createdHtml.match(new RegExp(`href="(${PREFIX}/_ui/portals/(\\d+))"`));
+    const portalId = link?.[2] ?? '';
+    expect(portalId).toMatch(/^\d+$/);
+    const accessToken = createdHtml.match(/pat-na1-[0-9a-f-]+/)?.[0] ?? '';
+    const clientSecret = createdHtml.match(/<th>OAuth client secret<\/th><td><code>([^<]+)</)?.[1] ?? '';
+    expect(clientSecret).not.toBe('');
+    // The token shown is the portal's own.
+    const read = await fetch(`${sandbox.baseUrl}/crm/v3/objects/contacts`, {
+      headers: { authorization: `Bearer ${accessToken}` },
+    });
+    expect(read.status).toBe(200);
+    const details = await adminCall<{ name: string }>(sandbox.baseUrl, 'GET', `/_admin/portals/${portalId}`);
     expect(details.name).toBe('From the page');
     const shown = await (await fetch(`${sandbox.baseUrl}/_ui/portals/${portalId}`)).text();
-    expect(shown).toContain(details.accessToken);
+    expect(shown).toContain('From the page');
+    expect(shown).not.toContain(accessToken);
+    expect(shown).not.toContain(clientSecret);
   });
 
   it('edits a contact property and moves a deal stage, firing the same webhooks as the API', async () => {

@@ -37,7 +37,10 @@ function parse<T extends z.ZodType>(schema: T, body: unknown): z.output<T> {
   return result.data;
 }
 
-/** What the admin API shows of an org: credentials, settings and record counts. */
+/**
+ * What the admin API shows of an org: where to log in, settings and record counts. The
+ * client secret and password are shown only in the answer that creates the org.
+ */
 export function orgView(org: OrgState, base: string) {
   const counts: Record<string, number> = {};
   for (const [object, rows] of Object.entries(org.records)) {
@@ -47,9 +50,7 @@ export function orgView(org: OrgState, base: string) {
     orgId: org.orgId,
     name: org.name,
     clientId: org.clientId,
-    clientSecret: org.clientSecret,
     username: org.username,
-    password: org.password,
     userId: org.userId,
     loginUrl: base,
     instanceUrl: base,
