@@ -1,5 +1,5 @@
-import type { IncomingEntry } from '../../src/receiver/entries.ts';
-import { recordSalesEntries } from '../../src/receiver/entries.ts';
+import type { IncomingEntry } from '../../src/receiver/entries/record.ts';
+import { recordSalesEntries } from '../../src/receiver/entries/record.ts';
 import { type ApiClient, eventually, type TestApp } from './app.ts';
 
 export interface SalesEntry {

@@ -1,9 +1,14 @@
 import type { AddressInfo } from 'node:net';
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  contact,
+  crmError,
+  type HubspotSandbox,
+  startHubspotSandbox,
+} from '../../../test/helpers/hubspot-connector.ts';
 import type { CrmSession } from '../types.ts';
 import { createHubspotConnector, hubspotConnector } from './connector.ts';
-import { contact, crmError, type HubspotSandbox, startHubspotSandbox } from './integration-support.ts';
 
 /**
  * The HubSpot connector against the HubSpot sandbox, through the real client: the provider

@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CrmSession } from '../types.ts';
-import { hubspotConnector } from './connector.ts';
 import {
   contact,
   crmError,
   type HubspotSandbox,
   type Portal,
   startHubspotSandbox,
-} from './integration-support.ts';
+} from '../../../test/helpers/hubspot-connector.ts';
+import type { CrmSession } from '../types.ts';
+import { hubspotConnector } from './connector.ts';
 
 /**
  * The HubSpot connector's record calls against the HubSpot sandbox: properties, batch

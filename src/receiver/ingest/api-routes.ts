@@ -5,7 +5,7 @@ import type { AppContext } from '../../context.ts';
 import { AppError, type FieldIssue, validationFailed } from '../../core/errors.ts';
 import { randomString } from '../../core/ids.ts';
 import { callerOf } from '../../http/auth.ts';
-import { type IncomingEntry, recordSalesEntries } from '../entries.ts';
+import { type IncomingEntry, recordSalesEntries } from '../entries/record.ts';
 import { hookUrlsOf, rotateHookSecret } from './hook-secret.ts';
 
 const maxEntriesPerRequest = 100;

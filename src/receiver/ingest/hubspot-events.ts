@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { IncomingEntry } from '../entries.ts';
+import type { IncomingEntry } from '../entries/record.ts';
 
 const id = z.union([z.number().int().nonnegative(), z.string().regex(/^\d{1,20}$/)]);
 

@@ -4,7 +4,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AppContext } from '../../context.ts';
 import { AppError, validationFailed } from '../../core/errors.ts';
 import { connections } from '../../db/schema.ts';
-import { type IncomingEntry, recordSalesEntries } from '../entries.ts';
+import { type IncomingEntry, recordSalesEntries } from '../entries/record.ts';
 import { hubspotBatchSchema, hubspotEntry } from './hubspot-events.ts';
 import { checkHubspotSignature, type SignatureCheck } from './hubspot-signature.ts';
 

@@ -3,7 +3,7 @@ import { and, eq } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import { newId } from '../../core/ids.ts';
 import { type connections, programs, referrals, salesEntries } from '../../db/schema.ts';
-import type { IncomingEntry } from '../entries.ts';
+import type { IncomingEntry } from '../entries/record.ts';
 import type { OutboundMessage, OutboundNotification } from './soap.ts';
 
 type ConnectionRow = typeof connections.$inferSelect;

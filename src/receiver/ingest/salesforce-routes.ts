@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
 import type { connections } from '../../db/schema.ts';
-import { type IncomingEntry, recordSalesEntries } from '../entries.ts';
+import { type IncomingEntry, recordSalesEntries } from '../entries/record.ts';
 import { connectionForHook } from './hook-secret.ts';
 import {
   checkTransition,

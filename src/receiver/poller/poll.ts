@@ -4,7 +4,7 @@ import type { AppContext } from '../../context.ts';
 import type { CrmRecord } from '../../crm/types.ts';
 import { connections, receiverSettings } from '../../db/schema.ts';
 import { notePollCompleted, pollCursorOf } from '../connection-state.ts';
-import { type IncomingEntry, recordSalesEntries } from '../entries.ts';
+import { type IncomingEntry, recordSalesEntries } from '../entries/record.ts';
 import { newestReceived } from './known-versions.ts';
 import { type PollTarget, pollTargets } from './plan.ts';
 

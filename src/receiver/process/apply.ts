@@ -9,7 +9,7 @@ import {
   stepMilestone,
 } from '../../referrals/milestone-rules.ts';
 import { changeMilestone, createReferral, getReferral, updateReferral } from '../../referrals/service.ts';
-import type { SalesEntryRow } from '../entries.ts';
+import type { SalesEntryRow } from '../entries/record.ts';
 import {
   foldLate,
   type LateFold,

@@ -2,7 +2,7 @@ import { and, eq, gte, inArray, ne } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { type MilestoneDefinition, salesEntries } from '../../db/schema.ts';
 import { type MilestoneStep, stepMilestone } from '../../referrals/milestone-rules.ts';
-import type { SalesEntryRow } from '../entries.ts';
+import type { SalesEntryRow } from '../entries/record.ts';
 
 /**
  * Kept in `changes.ordering` of every entry applied to a referral with a CRM time, refused

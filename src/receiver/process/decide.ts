@@ -2,11 +2,11 @@ import type { AppContext } from '../../context.ts';
 import type { ProcessRules, StatusTrigger } from '../../db/schema.ts';
 import { getProgram } from '../../programs/service.ts';
 import { milestoneKindOf } from '../../referrals/milestone-rules.ts';
-import type { SalesEntryRow } from '../entries.ts';
+import type { SalesEntryRow } from '../entries/record.ts';
+import type { ReceiverSettingsRow } from '../settings/service.ts';
 import { memberMatch } from './member-match.ts';
 import { type EntryPlan, fieldChanges } from './plan.ts';
 import type { EntryRecords } from './records.ts';
-import type { ReceiverSettingsRow } from './settings-service.ts';
 import { directMatch, fuzzyMatch, newReferralDetails, peopleOf, type TargetMatch } from './target-match.ts';
 import { describeNoTrigger, firstTrigger } from './triggers.ts';
 

@@ -2,9 +2,9 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { members } from '../../db/schema.ts';
 import type { MemberRow } from '../../members/service.ts';
+import type { ReceiverSettingsRow } from '../settings/service.ts';
 import { asText } from './objects.ts';
 import { type EntryRecords, lookup } from './records.ts';
-import type { ReceiverSettingsRow } from './settings-service.ts';
 
 type MemberMatchOn = 'referralCode' | 'memberEmail' | 'memberExternalId' | 'memberId';
 

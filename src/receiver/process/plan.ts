@@ -1,11 +1,11 @@
 import type { CustomFieldDefinition } from '../../db/schema.ts';
-import { asText } from './objects.ts';
-import { type EntryRecords, lookup } from './records.ts';
 import {
   type ReceiverSettingsRow,
   STANDARD_REFERRAL_FIELDS,
   type StandardReferralField,
-} from './settings-service.ts';
+} from '../settings/service.ts';
+import { asText } from './objects.ts';
+import { type EntryRecords, lookup } from './records.ts';
 import { newReferralDetails } from './target-match.ts';
 
 export interface NewReferral {

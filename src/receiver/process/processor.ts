@@ -5,14 +5,14 @@ import { AppError } from '../../core/errors.ts';
 import { CrmError } from '../../crm/errors.ts';
 import type { Db } from '../../db/client.ts';
 import { connections, salesEntries } from '../../db/schema.ts';
-import type { SalesEntryRow } from '../entries.ts';
+import type { SalesEntryRow } from '../entries/record.ts';
+import { canMove, type EntryStatus } from '../entries/states.ts';
+import { settingsFor } from '../settings/service.ts';
 import { applyPlan } from './apply.ts';
 import { type Decision, decide, type MatchInfo } from './decide.ts';
-import { canMove, type EntryStatus } from './entry-states.ts';
 import type { EntryOrigin } from './objects.ts';
 import type { EntryPlan } from './plan.ts';
 import { type EntryRecords, resolveRecords } from './records.ts';
-import { settingsFor } from './settings-service.ts';
 
 /** Who moves a milestone for an entry: its connection, or the API. */
 export function actorOf(entry: Pick<SalesEntryRow, 'connectionId'>): string {

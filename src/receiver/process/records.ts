@@ -1,9 +1,9 @@
 import { withCrm } from '../../connections/service.ts';
 import type { AppContext } from '../../context.ts';
 import type { CrmConnector, CrmSession } from '../../crm/types.ts';
-import type { SalesEntryRow } from '../entries.ts';
+import type { SalesEntryRow } from '../entries/record.ts';
+import type { ReceiverSettingsRow } from '../settings/service.ts';
 import { canonicalObject, type EntryOrigin, fieldValue, ORIGINS } from './objects.ts';
-import type { ReceiverSettingsRow } from './settings-service.ts';
 
 /** Values of one record, `Id` included. */
 export type RecordValues = Record<string, unknown>;

@@ -1,7 +1,7 @@
 import type { AppContext } from '../../context.ts';
 import type { EventJob } from '../../queue/events.ts';
 import { defineSubscriber } from '../../queue/subscriber.ts';
-import { retryAfterReconnect } from './entries-service.ts';
+import { retryAfterReconnect } from '../entries/service.ts';
 import { failedAttempt, processEntry } from './processor.ts';
 
 type ReceiverEvent = 'sales_entry.received' | 'connection.reconnected';

@@ -2,10 +2,10 @@ import { and, eq, inArray, like, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { pushRecords, referrals } from '../../db/schema.ts';
 import type { ReferralRow } from '../../referrals/service.ts';
+import type { ReceiverSettingsRow } from '../settings/service.ts';
 import { emailDomain, FUZZY_SCORES, normalizeCompany, normalizeEmail, normalizeText } from './fuzzy.ts';
 import { asText, fieldValue, GENERIC_PERSON_FIELDS, ORIGINS, type PersonFields } from './objects.ts';
 import { type EntryRecords, lookup, type RecordValues } from './records.ts';
-import type { ReceiverSettingsRow } from './settings-service.ts';
 
 export type MatchMethod =
   | 'previous_run'

@@ -9,7 +9,7 @@ import {
   type PortalCredentials,
   type RunningSandbox,
   startSandbox,
-} from './test-support.ts';
+} from '../../../test/helpers/sandbox-hubspot.ts';
 
 const REDIRECT_URI = 'http://127.0.0.1:9/oauth-callback';
 let sandbox: RunningSandbox;

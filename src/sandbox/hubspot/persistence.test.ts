@@ -2,8 +2,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import {
+  adminCall,
+  clientFor,
+  createPortal,
+  startListener,
+  startSandbox,
+} from '../../../test/helpers/sandbox-hubspot.ts';
 import { fileSandboxStore } from '../store.ts';
-import { adminCall, clientFor, createPortal, startListener, startSandbox } from './test-support.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'hubspot-sandbox-'));
 

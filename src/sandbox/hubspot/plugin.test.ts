@@ -1,9 +1,9 @@
 import type { AddressInfo } from 'node:net';
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
+import { clientFor, fetchJson, PREFIX } from '../../../test/helpers/sandbox-hubspot.ts';
 import type { SandboxStore } from '../store.ts';
 import { hubspotSandbox } from './index.ts';
-import { clientFor, fetchJson, PREFIX } from './test-support.ts';
 
 /** A store that keeps what was saved and counts the writes. */
 function recordingStore(): SandboxStore & { saved: () => unknown; saves: () => number } {

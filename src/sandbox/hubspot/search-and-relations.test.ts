@@ -10,7 +10,7 @@ import {
   type PortalCredentials,
   type RunningSandbox,
   startSandbox,
-} from './test-support.ts';
+} from '../../../test/helpers/sandbox-hubspot.ts';
 
 let sandbox: RunningSandbox;
 let portal: PortalCredentials;

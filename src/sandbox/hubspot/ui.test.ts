@@ -8,7 +8,7 @@ import {
   type RunningSandbox,
   startListener,
   startSandbox,
-} from './test-support.ts';
+} from '../../../test/helpers/sandbox-hubspot.ts';
 
 let sandbox: RunningSandbox;
 let listener: Listener;

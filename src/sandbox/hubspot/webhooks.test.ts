@@ -10,7 +10,7 @@ import {
   type RunningSandbox,
   startListener,
   startSandbox,
-} from './test-support.ts';
+} from '../../../test/helpers/sandbox-hubspot.ts';
 
 interface EventShape {
   eventId: number;

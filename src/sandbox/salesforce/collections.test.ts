@@ -1,6 +1,11 @@
 import type { Connection } from 'jsforce';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { API_VERSION, type NewOrg, type RunningSandbox, startSandbox } from './test-harness.ts';
+import {
+  API_VERSION,
+  type NewOrg,
+  type RunningSandbox,
+  startSandbox,
+} from '../../../test/helpers/sandbox-salesforce.ts';
 
 let sandbox: RunningSandbox;
 let org: NewOrg;

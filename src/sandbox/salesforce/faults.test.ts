@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { API_VERSION, type RunningSandbox, rejection, startSandbox } from './test-harness.ts';
+import {
+  API_VERSION,
+  type RunningSandbox,
+  rejection,
+  startSandbox,
+} from '../../../test/helpers/sandbox-salesforce.ts';
 
 let sandbox: RunningSandbox;
 

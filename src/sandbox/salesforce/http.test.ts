@@ -1,7 +1,13 @@
 import type { Connection } from 'jsforce';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  API_VERSION,
+  type NewOrg,
+  type RunningSandbox,
+  rejection,
+  startSandbox,
+} from '../../../test/helpers/sandbox-salesforce.ts';
 import { idChecksum, looksLikeId, to18 } from './ids.ts';
-import { API_VERSION, type NewOrg, type RunningSandbox, rejection, startSandbox } from './test-harness.ts';
 
 let sandbox: RunningSandbox;
 let org: NewOrg;

@@ -2,9 +2,15 @@ import { createHmac } from 'node:crypto';
 import Fastify from 'fastify';
 import { Connection, OAuth2 } from 'jsforce';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  API_VERSION,
+  type NewOrg,
+  type RunningSandbox,
+  rejection,
+  startSandbox,
+} from '../../../test/helpers/sandbox-salesforce.ts';
 import { memorySandboxStore } from '../store.ts';
 import { salesforceSandbox } from './index.ts';
-import { API_VERSION, type NewOrg, type RunningSandbox, rejection, startSandbox } from './test-harness.ts';
 
 let sandbox: RunningSandbox;
 let org: NewOrg;

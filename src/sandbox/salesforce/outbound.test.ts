@@ -3,9 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { XMLParser } from 'fast-xml-parser';
 import type { Connection } from 'jsforce';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type NewOrg, type RunningSandbox, startSandbox } from '../../../test/helpers/sandbox-salesforce.ts';
 import { isPositiveAck } from './outbound/ack.ts';
 import type { DeliveryLogEntry, OutboundRule } from './state.ts';
-import { type NewOrg, type RunningSandbox, startSandbox } from './test-harness.ts';
 
 const ACK = `<?xml version="1.0" encoding="UTF-8"?>
 <soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/">

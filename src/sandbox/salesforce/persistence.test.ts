@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { API_VERSION, startSandbox } from '../../../test/helpers/sandbox-salesforce.ts';
 import { fileSandboxStore } from '../store.ts';
-import { API_VERSION, startSandbox } from './test-harness.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'sf-sandbox-'));
 

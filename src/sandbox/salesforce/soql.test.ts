@@ -1,12 +1,18 @@
 import type { Connection } from 'jsforce';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  API_VERSION,
+  type NewOrg,
+  type RunningSandbox,
+  rejection,
+  startSandbox,
+} from '../../../test/helpers/sandbox-salesforce.ts';
 import { memorySandboxStore } from '../store.ts';
 import { createRecord, type DmlContext } from './dml.ts';
 import { SfError } from './errors.ts';
 import { OrgRegistry } from './org-registry.ts';
 import { runQuery } from './soql/execute.ts';
 import { parseSoql } from './soql/parser.ts';
-import { API_VERSION, type NewOrg, type RunningSandbox, rejection, startSandbox } from './test-harness.ts';
 
 const DAY = 86_400_000;
 const NOW = Date.parse('2026-03-10T12:00:00Z');

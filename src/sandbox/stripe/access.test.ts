@@ -8,7 +8,7 @@ import {
   startStripe,
   stripeClient,
   stripeError,
-} from './test-support.ts';
+} from '../../../test/helpers/sandbox-stripe.ts';
 
 let sandbox: RunningStripe;
 let account: NewAccount;

@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAccount, type RunningStripe, startStripe, stripeClient, stripeError } from './test-support.ts';
+import {
+  createAccount,
+  type RunningStripe,
+  startStripe,
+  stripeClient,
+  stripeError,
+} from '../../../test/helpers/sandbox-stripe.ts';
 
 let sandbox: RunningStripe;
 let stripe: ReturnType<typeof stripeClient>;

@@ -1,8 +1,8 @@
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
+import { createAccount, PREFIX, startStripe, stripeClient } from '../../../test/helpers/sandbox-stripe.ts';
 import { memorySandboxStore } from '../store.ts';
 import { stripeSandbox } from './index.ts';
-import { createAccount, PREFIX, startStripe, stripeClient } from './test-support.ts';
 
 describe('web page', () => {
   it('lists customers and what was paid, HTML-escaped, without keys', async () => {

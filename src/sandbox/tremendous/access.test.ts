@@ -1,7 +1,5 @@
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { memorySandboxStore } from '../store.ts';
-import { tremendousSandbox } from './index.ts';
 import {
   admin,
   apiFailure,
@@ -12,7 +10,9 @@ import {
   PREFIX,
   type RunningTremendous,
   startTremendous,
-} from './test-support.ts';
+} from '../../../test/helpers/sandbox-tremendous.ts';
+import { memorySandboxStore } from '../store.ts';
+import { tremendousSandbox } from './index.ts';
 
 let sandbox: RunningTremendous;
 let organization: NewOrganization;

@@ -7,7 +7,7 @@ import {
   orderFor,
   type RunningTremendous,
   startTremendous,
-} from './test-support.ts';
+} from '../../../test/helpers/sandbox-tremendous.ts';
 
 let sandbox: RunningTremendous;
 

@@ -1,8 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Configuration, FundingSourcesApi, OrdersApi, ProductsApi } from 'tremendous';
-import { memorySandboxStore, type SandboxStore } from '../store.ts';
-import { tremendousSandbox } from './index.ts';
+import { memorySandboxStore, type SandboxStore } from '../../src/sandbox/store.ts';
+import { tremendousSandbox } from '../../src/sandbox/tremendous/index.ts';
 
 /** A server with only the Tremendous sandbox, and the official client pointed at it. */
 

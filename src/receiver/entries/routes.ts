@@ -1,8 +1,16 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { AppContext } from '../context.ts';
-import { pageSchema } from '../core/pagination.ts';
-import { callerOf } from '../http/auth.ts';
+import type { AppContext } from '../../context.ts';
+import { pageSchema } from '../../core/pagination.ts';
+import { callerOf } from '../../http/auth.ts';
+import {
+  bulkRetryBody,
+  editEntryBody,
+  listEntriesQuery,
+  reviewBody,
+  salesEntryDetailSchema,
+  salesEntrySchema,
+} from './schemas.ts';
 import {
   editEntry,
   getEntry,
@@ -11,103 +19,13 @@ import {
   retryEntry,
   reviewEntry,
   toSalesEntryView,
-} from './process/entries-service.ts';
-import {
-  bulkRetryBody,
-  editEntryBody,
-  listEntriesQuery,
-  reviewBody,
-  salesEntryDetailSchema,
-  salesEntrySchema,
-} from './process/entry-schemas.ts';
-import {
-  createReceiverSettingsBody,
-  receiverSettingsSchema,
-  updateReceiverSettingsBody,
-} from './process/settings-schemas.ts';
-import {
-  createReceiverSettings,
-  getReceiverSettings,
-  listReceiverSettings,
-  toReceiverSettingsView,
-  updateReceiverSettings,
-} from './process/settings-service.ts';
+} from './service.ts';
 
-const settingsTags = ['sales receiver settings'];
 const entryTags = ['sales entries'];
 const idParams = z.object({ id: z.string() });
 
-/** Receiver settings and the sales entries log (review, edit, retry). `POST /sales-entries` lives with ingest. */
-export const receiverRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
-  app.post(
-    '/receiver-settings',
-    {
-      schema: {
-        tags: settingsTags,
-        summary: "How one connection's CRM events (or API entries) move one program's referrals",
-        description:
-          'Status triggers, field updates, target and member matching, process rules. Milestone codes, field ' +
-          'update targets and object names are checked; errors name the field (statusTriggers.1.milestone).',
-        body: createReceiverSettingsBody,
-        response: { 201: receiverSettingsSchema },
-      },
-    },
-    async (request, reply) => {
-      const row = await createReceiverSettings(ctx, callerOf(request).workspaceId, request.body);
-      return reply.code(201).send(toReceiverSettingsView(row));
-    },
-  );
-
-  app.get(
-    '/receiver-settings',
-    {
-      schema: {
-        tags: settingsTags,
-        summary: 'List receiver settings',
-        querystring: z.object({ programId: z.string().optional(), connectionId: z.string().optional() }),
-        response: { 200: z.object({ data: z.array(receiverSettingsSchema) }) },
-      },
-    },
-    async (request) => ({
-      data: (await listReceiverSettings(ctx.db, callerOf(request).workspaceId, request.query)).map(
-        toReceiverSettingsView,
-      ),
-    }),
-  );
-
-  app.get(
-    '/receiver-settings/:id',
-    {
-      schema: {
-        tags: settingsTags,
-        summary: 'Get receiver settings',
-        params: idParams,
-        response: { 200: receiverSettingsSchema },
-      },
-    },
-    async (request) =>
-      toReceiverSettingsView(
-        await getReceiverSettings(ctx.db, callerOf(request).workspaceId, request.params.id),
-      ),
-  );
-
-  app.patch(
-    '/receiver-settings/:id',
-    {
-      schema: {
-        tags: settingsTags,
-        summary: 'Change receiver settings (retry entries afterwards to apply the new rules)',
-        params: idParams,
-        body: updateReceiverSettingsBody,
-        response: { 200: receiverSettingsSchema },
-      },
-    },
-    async (request) =>
-      toReceiverSettingsView(
-        await updateReceiverSettings(ctx, callerOf(request).workspaceId, request.params.id, request.body),
-      ),
-  );
-
+/** The sales entries log: list, show, edit, retry, review. `POST /sales-entries` lives with ingest. */
+export const salesEntryRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
   app.get(
     '/sales-entries',
     {

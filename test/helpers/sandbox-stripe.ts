@@ -1,8 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
 import Stripe from 'stripe';
-import { memorySandboxStore, type SandboxStore } from '../store.ts';
-import { createStripeSandbox } from './index.ts';
+import { memorySandboxStore, type SandboxStore } from '../../src/sandbox/store.ts';
+import { createStripeSandbox } from '../../src/sandbox/stripe/index.ts';
 
 /** A server with the Stripe sandbox mounted as refsync mounts it: admin at the prefix, API also at the root. */
 

@@ -1,8 +1,8 @@
 import { and, eq, inArray } from 'drizzle-orm';
-import type { AppContext } from '../context.ts';
-import { newId } from '../core/ids.ts';
-import { salesEntries } from '../db/schema.ts';
-import { noteEventsArrived } from './connection-state.ts';
+import type { AppContext } from '../../context.ts';
+import { newId } from '../../core/ids.ts';
+import { salesEntries } from '../../db/schema.ts';
+import { noteEventsArrived } from '../connection-state.ts';
 
 export type SalesEntryRow = typeof salesEntries.$inferSelect;
 

@@ -1,7 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Connection, OAuth2 } from 'jsforce';
-import { memorySandboxStore, type SandboxStore } from '../store.ts';
-import { salesforceSandbox } from './index.ts';
+import { salesforceSandbox } from '../../src/sandbox/salesforce/index.ts';
+import { memorySandboxStore, type SandboxStore } from '../../src/sandbox/store.ts';
 
 /** Helpers shared by this folder's tests: a real server on 127.0.0.1 and a jsforce login. */
 export interface NewOrg {

@@ -4,11 +4,11 @@ import { AppError, notFound } from '../../core/errors.ts';
 import { decodeCursor, type Page, toPage } from '../../core/pagination.ts';
 import type { Db } from '../../db/client.ts';
 import { salesEntries } from '../../db/schema.ts';
-import type { SalesEntryRow } from '../entries.ts';
-import type { ListEntriesQuery, SalesEntryView } from './entry-schemas.ts';
-import { assertMove, type EntryStatus } from './entry-states.ts';
-import type { EntryPlan } from './plan.ts';
-import { applyAsOutcome, NEEDS_RECONNECT } from './processor.ts';
+import type { EntryPlan } from '../process/plan.ts';
+import { applyAsOutcome, NEEDS_RECONNECT } from '../process/processor.ts';
+import type { SalesEntryRow } from './record.ts';
+import type { ListEntriesQuery, SalesEntryView } from './schemas.ts';
+import { assertMove, type EntryStatus } from './states.ts';
 
 export function toSalesEntryView(row: SalesEntryRow): SalesEntryView {
   return {

@@ -10,12 +10,12 @@ import { uniqueViolation } from '../../db/errors.ts';
 import { connections, type MatchRule, type ProcessRules, receiverSettings } from '../../db/schema.ts';
 import { getProgram, type ProgramRow } from '../../programs/service.ts';
 import { type ReferralDetailField, referralDetailFields } from '../../referrals/schemas.ts';
-import { canonicalObject, type EntryOrigin, ORIGINS } from './objects.ts';
+import { canonicalObject, type EntryOrigin, ORIGINS } from '../process/objects.ts';
 import type {
   CreateReceiverSettingsInput,
   ReceiverSettingsView,
   UpdateReceiverSettingsInput,
-} from './settings-schemas.ts';
+} from './schemas.ts';
 import { triggerValueIssues } from './trigger-values.ts';
 
 export type ReceiverSettingsRow = typeof receiverSettings.$inferSelect;

@@ -2,8 +2,8 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client } from '@hubspot/api-client';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { memorySandboxStore, type SandboxStore } from '../store.ts';
-import { hubspotSandbox } from './index.ts';
+import { hubspotSandbox } from '../../src/sandbox/hubspot/index.ts';
+import { memorySandboxStore, type SandboxStore } from '../../src/sandbox/store.ts';
 
 /** Helpers for the sandbox's own tests: a server with only this plugin, and a webhook listener. */
 

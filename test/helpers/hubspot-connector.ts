@@ -1,10 +1,16 @@
 import type { AddressInfo } from 'node:net';
 import Fastify from 'fastify';
-import { hubspotSandbox } from '../../sandbox/hubspot/index.ts';
-import { memorySandboxStore } from '../../sandbox/store.ts';
-import { CrmError } from '../errors.ts';
-import type { ConnectedAccount, CrmSession, OAuthClient, ProviderEndpoints, TokenSet } from '../types.ts';
-import { hubspotConnector } from './connector.ts';
+import { CrmError } from '../../src/crm/errors.ts';
+import { hubspotConnector } from '../../src/crm/hubspot/connector.ts';
+import type {
+  ConnectedAccount,
+  CrmSession,
+  OAuthClient,
+  ProviderEndpoints,
+  TokenSet,
+} from '../../src/crm/types.ts';
+import { hubspotSandbox } from '../../src/sandbox/hubspot/index.ts';
+import { memorySandboxStore } from '../../src/sandbox/store.ts';
 
 /**
  * What the connector's integration tests share: a server with only the HubSpot sandbox on

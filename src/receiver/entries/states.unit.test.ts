@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canMove, type EntryStatus } from './entry-states.ts';
+import { canMove, type EntryStatus } from './states.ts';
 
 const statuses: EntryStatus[] = ['received', 'success', 'ignored', 'review', 'failed'];
 
