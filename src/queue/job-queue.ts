@@ -9,6 +9,22 @@ import { events } from '../db/schema.ts';
 import type { DomainEvents, EventJob, EventType } from './events.ts';
 import type { EventSubscriber } from './subscriber.ts';
 
+/** Default for `EventSubscriber.expireInSeconds`. */
+export const DEFAULT_JOB_EXPIRY_SECONDS = 60;
+
+/**
+ * A running job's worker proves it is alive this often (pg-boss refreshes it at half the
+ * interval); a job whose worker died is retried once this much time passed without one,
+ * however long its expiry. 10 is pg-boss's minimum.
+ */
+export const JOB_HEARTBEAT_SECONDS = 15;
+
+/**
+ * How often pg-boss's supervisor looks for expired and heartbeat-less jobs. Its default, 60 s
+ * for each of two timers, alone could hold a crashed worker's jobs for two minutes.
+ */
+export const JOB_SUPERVISE_INTERVAL_SECONDS = 10;
+
 export interface JobQueueOptions {
   database: Database;
   subscribers: readonly EventSubscriber[];
@@ -42,10 +58,19 @@ export class JobQueue {
 
   constructor(options: JobQueueOptions) {
     const { database } = options;
+    const supervision = {
+      superviseIntervalSeconds: JOB_SUPERVISE_INTERVAL_SECONDS,
+      monitorIntervalSeconds: JOB_SUPERVISE_INTERVAL_SECONDS,
+    };
     this.boss =
       database.kind === 'pglite'
-        ? new PgBoss({ db: fromPglite(database.pglite), backend: 'pglite', schema: 'pgboss' })
-        : new PgBoss({ connectionString: database.connectionString, schema: 'pgboss', max: 4 });
+        ? new PgBoss({ db: fromPglite(database.pglite), backend: 'pglite', schema: 'pgboss', ...supervision })
+        : new PgBoss({
+            connectionString: database.connectionString,
+            schema: 'pgboss',
+            max: 4,
+            ...supervision,
+          });
     this.boss.on('error', (error) => options.logger.error({ err: error }, 'job queue error'));
     this.#subscribers = options.subscribers;
     this.#metrics = options.metrics;
@@ -69,14 +94,19 @@ export class JobQueue {
   async start(): Promise<void> {
     await this.boss.start();
     for (const subscriber of this.#subscribers) {
-      await this.boss.createQueue(subscriber.queue, {
+      const options = {
         retryLimit: subscriber.retryLimit ?? 10,
         retryDelay: subscriber.retryDelay ?? 2,
         retryBackoff: true,
         retryDelayMax: subscriber.retryDelayMax ?? 600,
+        expireInSeconds: subscriber.expireInSeconds ?? DEFAULT_JOB_EXPIRY_SECONDS,
+        heartbeatSeconds: JOB_HEARTBEAT_SECONDS,
         // Failed jobs stay visible for two weeks.
         deleteAfterSeconds: 14 * 24 * 3600,
-      });
+      };
+      await this.boss.createQueue(subscriber.queue, options);
+      // createQueue leaves an existing queue as it was; its stored options follow the code.
+      await this.boss.updateQueue(subscriber.queue, options);
     }
   }
 
