@@ -109,10 +109,12 @@ export function supportIdempotency(instance: FastifyInstance, db: Db): void {
     const caller = request.caller;
     if (!key || !caller) return payload;
     const where = and(eq(idempotencyKeys.workspaceId, caller.workspaceId), eq(idempotencyKeys.key, key));
+    // A timed-out handler may still be running, so its key stays reserved until the lease ends.
+    const timedOut =
+      (request.signal.reason as { code?: unknown } | undefined)?.code === 'FST_ERR_HANDLER_TIMEOUT';
+    if (timedOut) return payload;
     try {
-      if ((request.signal.reason as { code?: unknown } | undefined)?.code === 'FST_ERR_HANDLER_TIMEOUT') {
-        // Timed out: the handler may still be running, so the key stays reserved until the lease ends.
-      } else if (reply.statusCode >= 500 || typeof payload !== 'string') {
+      if (reply.statusCode >= 500 || typeof payload !== 'string') {
         await db.delete(idempotencyKeys).where(where);
       } else {
         await db

@@ -5,6 +5,7 @@ import type { AppContext } from '../context.ts';
 import { newId } from '../core/ids.ts';
 import type { Metrics } from '../core/metrics.ts';
 import type { Database, Db } from '../db/client.ts';
+import { databaseUnavailable } from '../db/errors.ts';
 import { events } from '../db/schema.ts';
 import type { DomainEvents, EventJob, EventType } from './events.ts';
 import type { EventSubscriber } from './subscriber.ts';
@@ -71,7 +72,17 @@ export class JobQueue {
             max: 4,
             ...supervision,
           });
-    this.boss.on('error', (error) => options.logger.error({ err: error }, 'job queue error'));
+    // While the database is down every poll fails; one line per outage-minute is enough.
+    let quietUntil = 0;
+    this.boss.on('error', (error) => {
+      if (!databaseUnavailable(error)) {
+        options.logger.error({ err: error }, 'job queue error');
+        return;
+      }
+      if (Date.now() < quietUntil) return;
+      quietUntil = Date.now() + 60_000;
+      options.logger.warn({ err: error }, 'job queue: database unavailable, workers keep retrying');
+    });
     this.#subscribers = options.subscribers;
     this.#metrics = options.metrics;
     this.#logger = options.logger;
