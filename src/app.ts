@@ -86,7 +86,12 @@ export async function buildApp(options: BuildOptions): Promise<RefsyncApp> {
   const { config } = options;
   const logger = options.logger ?? createLogger(config.logLevel);
   const database =
-    options.database ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
+    options.database ??
+    (await openDatabase({
+      databaseUrl: config.databaseUrl,
+      dataDir: config.dataDir,
+      onConnectionError: (error) => logger.warn({ err: error }, 'database connection lost'),
+    }));
   const metrics = new Metrics();
   const queue = new JobQueue({ database, subscribers: options.subscribers ?? [], metrics, logger });
   const ctx: AppContext = {

@@ -126,7 +126,11 @@ async function serve(mode: { work: boolean; listen: boolean }): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
   if (mode.listen && config.sandboxWarning) logger.warn(config.sandboxWarning);
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const database = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    onConnectionError: (error) => logger.warn({ err: error }, 'database connection lost'),
+  });
   let app: RefsyncApp | undefined;
   let stopping = false;
   const stop = async (signal: string) => {

@@ -20,6 +20,7 @@ export const errorStatus = {
   internal: 500,
   crm_error: 502,
   unavailable: 503,
+  database_unavailable: 503,
 } as const;
 
 export type ErrorCode = keyof typeof errorStatus;

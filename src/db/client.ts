@@ -27,13 +27,19 @@ export interface OpenOptions {
   dataDir?: string | undefined;
   /** node-postgres pool size. Default 10. */
   poolSize?: number;
+  /** Told about connections the server dropped (restart, failover); default: ignored. */
+  onConnectionError?: (error: Error) => void;
 }
 
 export async function openDatabase(options: OpenOptions): Promise<Database> {
   if (options.databaseUrl) {
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10 });
-    // A pool error on an idle client must not crash the process; queries report their own errors.
-    pool.on('error', () => {});
+    // A dropped connection (database restart, failover) must not crash the process: node-postgres
+    // emits 'error' on the client itself, and on a checked-out client (a transaction between two
+    // statements) nobody else listens. Queries on it report their own errors; the pool replaces it.
+    const onConnectionError = options.onConnectionError ?? (() => {});
+    pool.on('error', onConnectionError);
+    pool.on('connect', (client) => client.on('error', onConnectionError));
     const db = drizzlePostgres({ client: pool, schema }) as unknown as Db;
     const connectionString = options.databaseUrl;
     return { kind: 'postgres', db, pool, connectionString, close: () => pool.end() };

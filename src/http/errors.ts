@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { AppError, errorBody, type FieldIssue, validationFailed } from '../core/errors.ts';
+import { databaseUnavailable } from '../db/errors.ts';
 
 interface ValidationIssue {
   instancePath?: string;
@@ -42,6 +43,25 @@ export function installErrorHandler(app: FastifyInstance): void {
     }
     if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
       return reply.code(error.statusCode).send({ error: { code: 'bad_request', message: error.message } });
+    }
+    if (error.code === 'FST_ERR_HANDLER_TIMEOUT') {
+      request.log.warn({ err: error }, 'request timed out');
+      return reply
+        .code(503)
+        .send(errorBody(new AppError('unavailable', 'The request took too long; retry in a moment')));
+    }
+    if (databaseUnavailable(error)) {
+      request.log.warn({ err: error }, 'database unavailable');
+      return reply
+        .code(503)
+        .header('retry-after', '5')
+        .send(
+          errorBody(
+            new AppError('database_unavailable', 'The database is unavailable right now; retry in a moment', {
+              retryable: true,
+            }),
+          ),
+        );
     }
     request.log.error({ err: error }, 'unhandled error');
     return reply.code(500).send(errorBody(new AppError('internal', 'Internal error')));

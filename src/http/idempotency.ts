@@ -1,4 +1,4 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { sha256Hex } from '../core/crypto.ts';
 import { AppError } from '../core/errors.ts';
@@ -7,6 +7,19 @@ import { idempotencyKeys } from '../db/schema.ts';
 
 /** How long a key is remembered. */
 const keyLifetimeMs = 24 * 3600 * 1000;
+
+/**
+ * How long an unanswered key stays reserved for the request that took it. A process that dies
+ * mid-request never finishes its row; past the lease, a retry with the same key and body
+ * takes the row over and runs.
+ */
+export const IDEMPOTENCY_LEASE_SECONDS = 60;
+
+/**
+ * The longest a request holding a key may run: well inside the lease, so a request still
+ * running is never taken over by a retry.
+ */
+export const IDEMPOTENT_REQUEST_TIMEOUT_MS = 30_000;
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -19,8 +32,12 @@ declare module 'fastify' {
  * below 500) is stored; later requests with the same key and body get that answer again,
  * with `Idempotent-Replayed: true`. The same key with another body or path is a 422; a
  * repeat while the first is still running is a 409. A 5xx forgets the key so a retry runs.
+ * A key whose first request died with its process is free again after the lease.
  */
 export function supportIdempotency(instance: FastifyInstance, db: Db): void {
+  instance.addHook('onRoute', (route) => {
+    route.handlerTimeout ??= IDEMPOTENT_REQUEST_TIMEOUT_MS;
+  });
   instance.addHook('preHandler', async (request, reply) => {
     const key = request.headers['idempotency-key'];
     if (request.method !== 'POST' || typeof key !== 'string') return;
@@ -43,6 +60,23 @@ export function supportIdempotency(instance: FastifyInstance, db: Db): void {
       .onConflictDoNothing()
       .returning({ key: idempotencyKeys.key });
     if (inserted.length > 0) {
+      request.idempotencyKey = key;
+      return;
+    }
+    // Conditional, so of two retries racing for an abandoned key only one gets it.
+    const takenOver = await db
+      .update(idempotencyKeys)
+      .set({ createdAt: sql`now()` })
+      .where(
+        and(
+          where,
+          isNull(idempotencyKeys.statusCode),
+          eq(idempotencyKeys.requestHash, requestHash),
+          sql`${idempotencyKeys.createdAt} < now() - make_interval(secs => ${IDEMPOTENCY_LEASE_SECONDS})`,
+        ),
+      )
+      .returning({ key: idempotencyKeys.key });
+    if (takenOver.length > 0) {
       request.idempotencyKey = key;
       return;
     }
@@ -75,13 +109,22 @@ export function supportIdempotency(instance: FastifyInstance, db: Db): void {
     const caller = request.caller;
     if (!key || !caller) return payload;
     const where = and(eq(idempotencyKeys.workspaceId, caller.workspaceId), eq(idempotencyKeys.key, key));
-    if (reply.statusCode >= 500 || typeof payload !== 'string') {
-      await db.delete(idempotencyKeys).where(where);
-    } else {
-      await db
-        .update(idempotencyKeys)
-        .set({ statusCode: reply.statusCode, responseBody: payload })
-        .where(where);
+    // A timed-out handler may still be running, so its key stays reserved until the lease ends.
+    const timedOut =
+      (request.signal.reason as { code?: unknown } | undefined)?.code === 'FST_ERR_HANDLER_TIMEOUT';
+    if (timedOut) return payload;
+    try {
+      if (reply.statusCode >= 500 || typeof payload !== 'string') {
+        await db.delete(idempotencyKeys).where(where);
+      } else {
+        await db
+          .update(idempotencyKeys)
+          .set({ statusCode: reply.statusCode, responseBody: payload })
+          .where(where);
+      }
+    } catch (error) {
+      // The answer stands; an unfinished key frees itself after the lease.
+      request.log.warn({ err: error }, 'could not record the idempotency key outcome');
     }
     return payload;
   });

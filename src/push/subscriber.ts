@@ -82,6 +82,8 @@ export const pushSubscriber = defineSubscriber<PushEvent>({
   queue: 'push',
   on: ['referral.created', 'member.created', 'push.requested', 'connection.reconnected'],
   batchSize: 200,
+  // A full batch is a few bulk CRM calls per push setting.
+  expireInSeconds: 120,
   retryLimit: 12,
   retryDelay: 5,
   retryDelayMax: 900,

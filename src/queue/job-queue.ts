@@ -5,9 +5,26 @@ import type { AppContext } from '../context.ts';
 import { newId } from '../core/ids.ts';
 import type { Metrics } from '../core/metrics.ts';
 import type { Database, Db } from '../db/client.ts';
+import { databaseUnavailable } from '../db/errors.ts';
 import { events } from '../db/schema.ts';
 import type { DomainEvents, EventJob, EventType } from './events.ts';
 import type { EventSubscriber } from './subscriber.ts';
+
+/** Default for `EventSubscriber.expireInSeconds`. */
+export const DEFAULT_JOB_EXPIRY_SECONDS = 60;
+
+/**
+ * A running job's worker proves it is alive this often (pg-boss refreshes it at half the
+ * interval); a job whose worker died is retried once this much time passed without one,
+ * however long its expiry. 10 is pg-boss's minimum.
+ */
+export const JOB_HEARTBEAT_SECONDS = 15;
+
+/**
+ * How often pg-boss's supervisor looks for expired and heartbeat-less jobs. Its default, 60 s
+ * for each of two timers, alone could hold a crashed worker's jobs for two minutes.
+ */
+export const JOB_SUPERVISE_INTERVAL_SECONDS = 10;
 
 export interface JobQueueOptions {
   database: Database;
@@ -42,11 +59,30 @@ export class JobQueue {
 
   constructor(options: JobQueueOptions) {
     const { database } = options;
+    const supervision = {
+      superviseIntervalSeconds: JOB_SUPERVISE_INTERVAL_SECONDS,
+      monitorIntervalSeconds: JOB_SUPERVISE_INTERVAL_SECONDS,
+    };
     this.boss =
       database.kind === 'pglite'
-        ? new PgBoss({ db: fromPglite(database.pglite), backend: 'pglite', schema: 'pgboss' })
-        : new PgBoss({ connectionString: database.connectionString, schema: 'pgboss', max: 4 });
-    this.boss.on('error', (error) => options.logger.error({ err: error }, 'job queue error'));
+        ? new PgBoss({ db: fromPglite(database.pglite), backend: 'pglite', schema: 'pgboss', ...supervision })
+        : new PgBoss({
+            connectionString: database.connectionString,
+            schema: 'pgboss',
+            max: 4,
+            ...supervision,
+          });
+    // While the database is down every poll fails; one line per outage-minute is enough.
+    let quietUntil = 0;
+    this.boss.on('error', (error) => {
+      if (!databaseUnavailable(error)) {
+        options.logger.error({ err: error }, 'job queue error');
+        return;
+      }
+      if (Date.now() < quietUntil) return;
+      quietUntil = Date.now() + 60_000;
+      options.logger.warn({ err: error }, 'job queue: database unavailable, workers keep retrying');
+    });
     this.#subscribers = options.subscribers;
     this.#metrics = options.metrics;
     this.#logger = options.logger;
@@ -69,14 +105,19 @@ export class JobQueue {
   async start(): Promise<void> {
     await this.boss.start();
     for (const subscriber of this.#subscribers) {
-      await this.boss.createQueue(subscriber.queue, {
+      const options = {
         retryLimit: subscriber.retryLimit ?? 10,
         retryDelay: subscriber.retryDelay ?? 2,
         retryBackoff: true,
         retryDelayMax: subscriber.retryDelayMax ?? 600,
+        expireInSeconds: subscriber.expireInSeconds ?? DEFAULT_JOB_EXPIRY_SECONDS,
+        heartbeatSeconds: JOB_HEARTBEAT_SECONDS,
         // Failed jobs stay visible for two weeks.
         deleteAfterSeconds: 14 * 24 * 3600,
-      });
+      };
+      await this.boss.createQueue(subscriber.queue, options);
+      // createQueue leaves an existing queue as it was; its stored options follow the code.
+      await this.boss.updateQueue(subscriber.queue, options);
     }
   }
 

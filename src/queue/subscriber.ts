@@ -38,6 +38,12 @@ export interface EventSubscriber<E extends EventType = EventType> {
   retryDelayMax?: number;
   /** Jobs a worker runs at once. Default 4. */
   concurrency?: number;
+  /**
+   * Longest a job (or a whole batch) may run before it counts as failed and is retried, in
+   * seconds; size it to the work. Default 60. A worker that died is noticed sooner, by its
+   * missing heartbeat.
+   */
+  expireInSeconds?: number;
 }
 
 /** Keeps the event type and the handler's payload type in step. */

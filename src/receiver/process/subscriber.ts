@@ -52,6 +52,8 @@ export const salesEntrySubscriber = defineSubscriber<ReceiverEvent>({
   queue: 'sales-entries',
   on: ['sales_entry.received', 'connection.reconnected'],
   batchSize: 50,
+  // Each entry takes a few CRM calls, PARALLEL at a time.
+  expireInSeconds: 60,
   retryLimit: ATTEMPT_LIMIT,
   retryDelay: 5,
   retryDelayMax: 900,
