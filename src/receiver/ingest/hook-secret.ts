@@ -2,6 +2,7 @@ import { and, eq, isNull } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import { safeEqual } from '../../core/crypto.ts';
 import { randomString } from '../../core/ids.ts';
+import { textProblem } from '../../core/outside-input.ts';
 import { connections } from '../../db/schema.ts';
 
 type ConnectionRow = typeof connections.$inferSelect;
@@ -54,7 +55,10 @@ export async function connectionForHook(
   connectionId: string,
   secret: string,
 ): Promise<ConnectionRow | undefined> {
-  const [row] = await ctx.db.select().from(connections).where(eq(connections.id, connectionId));
+  // A NUL would make the query itself fail; no connection ID holds one.
+  const [row] = textProblem(connectionId)
+    ? []
+    : await ctx.db.select().from(connections).where(eq(connections.id, connectionId));
   const expected =
     row?.provider === 'salesforce' && row.hookSecretSealed
       ? ctx.secrets.open(row.hookSecretSealed)
