@@ -79,11 +79,16 @@ export function valueIssues(value: unknown, path: Path = []): OutsideIssue[] {
   const add = (at: Path, message: string) => {
     issues.push({ path: at, message });
   };
-  const stack: Array<{ value: unknown; path: Path; depth: number }> = [{ value, path, depth: 0 }];
+  type Visit = { value: unknown; path: Path; depth: number; keyProblem?: string | undefined };
+  const stack: Visit[] = [{ value, path, depth: 0 }];
   let nodes = 0;
   while (stack.length > 0 && issues.length < MAX_ISSUES) {
     const current = stack.pop();
     if (!current) break;
+    if (current.keyProblem) {
+      add(current.path, current.keyProblem);
+      continue;
+    }
     if (typeof current.value === 'string') {
       const problem = textProblem(current.value);
       if (problem) add(current.path, problem);
@@ -94,7 +99,6 @@ export function valueIssues(value: unknown, path: Path = []): OutsideIssue[] {
       add(current.path, `is nested deeper than ${OUTSIDE_LIMITS.maxDepth} levels`);
       continue;
     }
-    const children: Array<{ value: unknown; path: Path; depth: number }> = [];
     const entries: Array<[string | number, unknown]> = Array.isArray(current.value)
       ? current.value.map((item, index): [number, unknown] => [index, item])
       : Object.entries(current.value);
@@ -103,21 +107,16 @@ export function valueIssues(value: unknown, path: Path = []): OutsideIssue[] {
       add(current.path, `has more than ${OUTSIDE_LIMITS.maxNodes} keys and items`);
       break;
     }
-    for (const [key, child] of entries) {
-      const childPath = [...current.path, key];
-      if (typeof key === 'string') {
-        const problem = RESERVED_KEYS.has(key) ? 'is a reserved name' : textProblem(key);
-        if (problem) {
-          add(childPath, problem);
-          continue;
-        }
-      }
-      children.push({ value: child, path: childPath, depth: current.depth + 1 });
-    }
     // Reversed onto the stack, so issues come out in the order they were written.
-    for (let index = children.length - 1; index >= 0; index--) {
-      const child = children[index];
-      if (child) stack.push(child);
+    for (let index = entries.length - 1; index >= 0; index--) {
+      const [key, child] = entries[index] ?? [index, undefined];
+      const keyProblem =
+        typeof key !== 'string'
+          ? undefined
+          : RESERVED_KEYS.has(key)
+            ? 'is a reserved name'
+            : textProblem(key);
+      stack.push({ value: child, path: [...current.path, key], depth: current.depth + 1, keyProblem });
     }
   }
   return issues.slice(0, MAX_ISSUES);
