@@ -76,7 +76,10 @@ export function refusalOf(entry: IncomingEntry): string | undefined {
   return entry.refusal ?? refusalFor(entryIssues(entry));
 }
 
-/** What an entry saves as: itself, or, when it breaks the rule, a `failed` entry holding only what can be stored. */
+/**
+ * What an entry saves as: itself, or, when it breaks the rule, a `failed` entry holding only
+ * what can be stored.
+ */
 function rowOf(workspaceId: string, entry: IncomingEntry) {
   const refusal = refusalOf(entry);
   const base = {
