@@ -1,6 +1,14 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import { newId } from '../../core/ids.ts';
+import {
+  dateProblem,
+  describeIssues,
+  type OutsideIssue,
+  storableText,
+  textProblem,
+  valueIssues,
+} from '../../core/outside-input.ts';
 import { salesEntries } from '../../db/schema.ts';
 import { noteEventsArrived } from '../connection-state.ts';
 
@@ -28,12 +36,91 @@ export interface IncomingEntry {
   occurredAt?: Date | undefined;
   requestedMilestone?: string | undefined;
   feedback?: string | undefined;
+  /**
+   * Why the endpoint already refused what arrived (see `refusalOf`): the entry is kept
+   * `failed` with this reason and never processed.
+   */
+  refusal?: string | undefined;
+}
+
+/**
+ * Where an incoming entry breaks the rule for outside input (src/core/outside-input.ts),
+ * each issue named by its field (`fields.Company`, `occurredAt`); empty when it can be saved.
+ */
+export function entryIssues(entry: IncomingEntry): OutsideIssue[] {
+  const issues: OutsideIssue[] = [];
+  const texts = {
+    dedupeKey: entry.dedupeKey,
+    connectionId: entry.connectionId,
+    objectType: entry.objectType,
+    recordId: entry.recordId,
+    requestedMilestone: entry.requestedMilestone,
+    feedback: entry.feedback,
+  };
+  for (const [field, text] of Object.entries(texts)) {
+    const problem = typeof text === 'string' ? textProblem(text) : undefined;
+    if (problem) issues.push({ path: [field], message: problem });
+  }
+  issues.push(...valueIssues(entry.fields, ['fields']));
+  const dated = entry.occurredAt === undefined ? undefined : dateProblem(entry.occurredAt);
+  if (dated) issues.push({ path: ['occurredAt'], message: dated });
+  return issues;
+}
+
+/** The `failed` reason of an entry with these issues; undefined for none. */
+export function refusalFor(issues: readonly OutsideIssue[]): string | undefined {
+  return issues.length === 0 ? undefined : `refused on arrival: ${describeIssues(issues)}`;
+}
+
+/** The reason an incoming entry cannot be processed, or undefined when it can. */
+export function refusalOf(entry: IncomingEntry): string | undefined {
+  return entry.refusal ?? refusalFor(entryIssues(entry));
+}
+
+/**
+ * What an entry saves as: itself, or, when it breaks the rule, a `failed` entry holding only
+ * what can be stored.
+ */
+function rowOf(workspaceId: string, entry: IncomingEntry) {
+  const refusal = refusalOf(entry);
+  const base = {
+    workspaceId,
+    connectionId: entry.connectionId,
+    source: entry.source,
+    dedupeKey: storableText(entry.dedupeKey),
+    rawPayload: storableText(entry.rawPayload),
+  };
+  if (refusal) {
+    const text = (value: string | undefined) => (value === undefined ? null : storableText(value));
+    return {
+      ...base,
+      status: 'failed' as const,
+      reason: refusal,
+      objectType: text(entry.objectType),
+      recordId: text(entry.recordId),
+      fields: {},
+      receivedFields: {},
+    };
+  }
+  return {
+    ...base,
+    status: 'received' as const,
+    objectType: entry.objectType ?? null,
+    recordId: entry.recordId ?? null,
+    fields: entry.fields,
+    receivedFields: entry.fields,
+    occurredAt: entry.occurredAt ?? null,
+    requestedMilestone: entry.requestedMilestone ?? null,
+    feedback: entry.feedback ?? null,
+  };
 }
 
 /**
  * Saves entries and enqueues their processing in one transaction, before the caller answers
  * the CRM: an entry is never lost, and a redelivered one (same dedupe key) is neither saved
- * nor processed twice. Returns each entry's ID, and whether it had arrived before.
+ * nor processed twice. An entry that breaks the rule for outside input is saved `failed`
+ * with the reason and not processed, so it cannot take the rest of its batch down with it.
+ * Returns each entry's ID, and whether it had arrived before.
  */
 export async function recordSalesEntries(
   ctx: AppContext,
@@ -41,16 +128,17 @@ export async function recordSalesEntries(
   entries: IncomingEntry[],
 ): Promise<Array<{ id: string; duplicate: boolean }>> {
   if (entries.length === 0) return [];
+  const rows = entries.map((entry) => rowOf(workspaceId, entry));
   return ctx.db.transaction(async (tx) => {
-    const keys = entries.map((entry) => entry.dedupeKey);
+    const keys = rows.map((row) => row.dedupeKey);
     const known = await tx
       .select({ id: salesEntries.id, dedupeKey: salesEntries.dedupeKey })
       .from(salesEntries)
       .where(and(eq(salesEntries.workspaceId, workspaceId), inArray(salesEntries.dedupeKey, keys)));
     const byKey = new Map(known.map((row) => [row.dedupeKey, row.id]));
     const results: Array<{ id: string; duplicate: boolean }> = [];
-    for (const entry of entries) {
-      const existing = byKey.get(entry.dedupeKey);
+    for (const row of rows) {
+      const existing = byKey.get(row.dedupeKey);
       if (existing) {
         results.push({ id: existing, duplicate: true });
         continue;
@@ -58,31 +146,17 @@ export async function recordSalesEntries(
       const id = newId('salesEntry');
       const inserted = await tx
         .insert(salesEntries)
-        .values({
-          id,
-          workspaceId,
-          connectionId: entry.connectionId,
-          source: entry.source,
-          dedupeKey: entry.dedupeKey,
-          rawPayload: entry.rawPayload,
-          status: 'received',
-          objectType: entry.objectType ?? null,
-          recordId: entry.recordId ?? null,
-          fields: entry.fields,
-          receivedFields: entry.fields,
-          occurredAt: entry.occurredAt ?? null,
-          requestedMilestone: entry.requestedMilestone ?? null,
-          feedback: entry.feedback ?? null,
-        })
+        .values({ id, ...row })
         .onConflictDoNothing()
         .returning({ id: salesEntries.id });
       if (inserted.length === 0) {
         // Saved by a concurrent delivery of the same event between the check and the insert.
-        results.push({ id: byKey.get(entry.dedupeKey) ?? id, duplicate: true });
+        results.push({ id: byKey.get(row.dedupeKey) ?? id, duplicate: true });
         continue;
       }
-      byKey.set(entry.dedupeKey, id);
+      byKey.set(row.dedupeKey, id);
       results.push({ id, duplicate: false });
+      if (row.status !== 'received') continue;
       await ctx.queue.emit(tx, {
         workspaceId,
         type: 'sales_entry.received',

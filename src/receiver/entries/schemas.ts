@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { valueIssues } from '../../core/outside-input.ts';
 import { pageQuery } from '../../core/pagination.ts';
 
 export const entryStatuses = ['received', 'success', 'ignored', 'review', 'failed'] as const;
@@ -60,6 +61,12 @@ export const salesEntryDetailSchema = salesEntrySchema.extend({
 export const editEntryBody = z.object({
   fields: z
     .record(z.string().min(1).max(255), z.unknown())
+    .superRefine((fields, ctx) => {
+      // Edited fields are saved and processed like received ones: the same rule holds.
+      for (const issue of valueIssues(fields)) {
+        ctx.addIssue({ code: 'custom', message: issue.message, path: [...issue.path] });
+      }
+    })
     .describe(
       'Replaces the fields the entry is processed with; `receivedFields` keeps what arrived. `Object.Field` keys edit a related record.',
     ),

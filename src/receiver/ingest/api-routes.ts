@@ -4,6 +4,7 @@ import { getConnection } from '../../connections/service.ts';
 import type { AppContext } from '../../context.ts';
 import { AppError, type FieldIssue, validationFailed } from '../../core/errors.ts';
 import { randomString } from '../../core/ids.ts';
+import { dateProblem, fieldIssues, valueIssues } from '../../core/outside-input.ts';
 import { callerOf } from '../../http/auth.ts';
 import { type IncomingEntry, recordSalesEntries } from '../entries/record.ts';
 import { hookUrlsOf, rotateHookSecret } from './hook-secret.ts';
@@ -38,17 +39,26 @@ function issuesOf(error: z.ZodError, prefix: string): FieldIssue[] {
 
 /**
  * One entry or a list. Validated here rather than by the route schema, so every problem is
- * named by its field (`fields`, `3.objectType`) instead of "matches neither form".
+ * named by its field (`fields`, `3.objectType`) instead of "matches neither form". Each item
+ * as sent (unknown keys too: it is kept as the raw payload) is held to the rule for outside
+ * input, so nothing is written when any of them breaks it.
  */
 function parseEntries(body: unknown): { entries: ApiEntry[]; paths: string[] } {
-  if (Array.isArray(body)) {
-    const parsed = z.array(apiEntrySchema).min(1).max(maxEntriesPerRequest).safeParse(body);
-    if (!parsed.success) throw validationFailed(issuesOf(parsed.error, ''));
-    return { entries: parsed.data, paths: parsed.data.map((_, index) => `${index}.`) };
-  }
-  const parsed = apiEntrySchema.safeParse(body);
-  if (!parsed.success) throw validationFailed(issuesOf(parsed.error, ''));
-  return { entries: [parsed.data], paths: [''] };
+  const list = Array.isArray(body);
+  const items: unknown[] = list ? body : [body];
+  const issues = fieldIssues(items.flatMap((item, index) => valueIssues(item, list ? [index] : [])));
+  const parsed = list
+    ? z.array(apiEntrySchema).min(1).max(maxEntriesPerRequest).safeParse(body)
+    : apiEntrySchema.safeParse(body);
+  if (!parsed.success) throw validationFailed([...issuesOf(parsed.error, ''), ...issues]);
+  const entries = Array.isArray(parsed.data) ? parsed.data : [parsed.data];
+  const paths = entries.map((_, index) => (list ? `${index}.` : ''));
+  entries.forEach((entry, index) => {
+    const problem = entry.occurredAt === undefined ? undefined : dateProblem(new Date(entry.occurredAt));
+    if (problem) issues.push({ field: `${paths[index] ?? ''}occurredAt`, message: problem });
+  });
+  if (issues.length > 0) throw validationFailed(issues);
+  return { entries, paths };
 }
 
 const hookUrlsSchema = z.object({

@@ -2,6 +2,7 @@ import { eq } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import { safeEqual } from '../../core/crypto.ts';
 import { randomString } from '../../core/ids.ts';
+import { textProblem } from '../../core/outside-input.ts';
 import { connections } from '../../db/schema.ts';
 import { sealedHookSecretOf, storeHookSecret } from '../connection-state.ts';
 
@@ -41,7 +42,10 @@ export async function connectionForHook(
   connectionId: string,
   secret: string,
 ): Promise<ConnectionRow | undefined> {
-  const [row] = await ctx.db.select().from(connections).where(eq(connections.id, connectionId));
+  // A NUL would make the query itself fail; no connection ID holds one.
+  const [row] = textProblem(connectionId)
+    ? []
+    : await ctx.db.select().from(connections).where(eq(connections.id, connectionId));
   const sealed = row?.provider === 'salesforce' ? await sealedHookSecretOf(ctx.db, row.id) : null;
   const expected = sealed === null ? undefined : ctx.secrets.open(sealed);
   const matches = safeEqual(expected ?? decoy, secret);

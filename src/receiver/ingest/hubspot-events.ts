@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { IncomingEntry } from '../entries/record.ts';
+import { ownValue, storableJson, valueIssues } from '../../core/outside-input.ts';
+import { type IncomingEntry, refusalFor } from '../entries/record.ts';
 
 const id = z.union([z.number().int().nonnegative(), z.string().regex(/^\d{1,20}$/)]);
 
@@ -34,16 +35,21 @@ export function objectTypeOf(event: HubspotEvent): string {
   const family = event.subscriptionType.split('.')[0] ?? event.subscriptionType;
   // Generic subscriptions (`object.propertyChange`) name the type by its ID (`0-3`).
   if (family === 'object' && event.objectTypeId) return event.objectTypeId;
-  return objectTypes[family] ?? family;
+  return ownValue(objectTypes, family) ?? family;
 }
 
-/** `received` is the event exactly as it was in the request's JSON array. */
+/**
+ * `received` is the event exactly as it was in the request's JSON array. All of it is kept,
+ * so all of it is held to the rule for outside input: an event that breaks it is refused
+ * (saved `failed`), whatever the rest of its batch.
+ */
 export function hubspotEntry(connectionId: string, event: HubspotEvent, received: unknown): IncomingEntry {
   return {
     source: 'hubspot_webhook',
     connectionId,
     dedupeKey: `hs:${event.portalId}:${event.eventId}`,
-    rawPayload: JSON.stringify(received),
+    rawPayload: storableJson(received),
+    refusal: refusalFor(valueIssues(received)),
     objectType: objectTypeOf(event),
     recordId: event.objectId === undefined ? undefined : String(event.objectId),
     fields: event.propertyName === undefined ? {} : { [event.propertyName]: event.propertyValue ?? null },

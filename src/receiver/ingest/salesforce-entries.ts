@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import { newId } from '../../core/ids.ts';
+import { storableText } from '../../core/outside-input.ts';
 import { type connections, programs, referrals, salesEntries } from '../../db/schema.ts';
-import type { IncomingEntry } from '../entries/record.ts';
+import { type IncomingEntry, refusalOf } from '../entries/record.ts';
 import type { OutboundMessage, OutboundNotification } from './soap.ts';
 
 type ConnectionRow = typeof connections.$inferSelect;
@@ -65,9 +66,9 @@ export async function keepMalformedMessage(
       connectionId: connection.id,
       source,
       dedupeKey: `sf:malformed:${digest}`,
-      rawPayload,
+      rawPayload: storableText(rawPayload),
       status: 'failed',
-      reason: `malformed SOAP: ${parserMessage}`,
+      reason: `malformed SOAP: ${storableText(parserMessage)}`,
       fields: {},
       receivedFields: {},
     })
@@ -100,7 +101,8 @@ function fieldText(fields: Record<string, unknown>, name: string): string | unde
 /**
  * A transition notification names an existing referral of the connection's workspace
  * (404 otherwise) and asks for a milestone of that referral's program (422 otherwise).
- * Moving it is left to processing, which reads `requestedMilestone`.
+ * Moving it is left to processing, which reads `requestedMilestone`. One that breaks the
+ * rule for outside input is not looked at further: it is saved as a refused entry.
  */
 export async function checkTransition(
   ctx: AppContext,
@@ -109,6 +111,13 @@ export async function checkTransition(
   request: TransitionRequest,
   rawPayload: string,
 ): Promise<TransitionCheck> {
+  const entry: IncomingEntry = {
+    ...outboundEntry(connection, notification, rawPayload),
+    source: 'salesforce_transition',
+    requestedMilestone: request.status,
+  };
+  const refusal = refusalOf(entry);
+  if (refusal) return { ok: true, entry: { ...entry, refusal } };
   const referralId = fieldText(notification.fields, request.field);
   if (!referralId) {
     return {
@@ -138,13 +147,5 @@ export async function checkTransition(
     };
   }
   const feedback = request.feedbackField ? fieldText(notification.fields, request.feedbackField) : undefined;
-  return {
-    ok: true,
-    entry: {
-      ...outboundEntry(connection, notification, rawPayload),
-      source: 'salesforce_transition',
-      requestedMilestone: request.status,
-      feedback,
-    },
-  };
+  return { ok: true, entry: { ...entry, feedback } };
 }

@@ -1,3 +1,4 @@
+import { ownValue } from '../../core/outside-input.ts';
 import type { Provider } from '../../crm/types.ts';
 
 /** Where an entry came from: a CRM connection, or the API (any other system). */
@@ -86,7 +87,7 @@ export const ORIGINS: Record<EntryOrigin, OriginFacts> = {
 /** The one spelling of an object name: `deal` and `DEALS` are `deals`, `lead` is `Lead`. */
 export function canonicalObject(origin: EntryOrigin, name: string): string {
   const trimmed = name.trim();
-  return ORIGINS[origin].aliases[trimmed.toLowerCase()] ?? trimmed;
+  return ownValue(ORIGINS[origin].aliases, trimmed.toLowerCase()) ?? trimmed;
 }
 
 /**
@@ -104,7 +105,7 @@ export const GENERIC_PERSON_FIELDS: PersonFields = {
 /** A field value by API name; Salesforce names are case-insensitive, so lookups are too. */
 export function fieldValue(values: Record<string, unknown> | null | undefined, field: string): unknown {
   if (!values) return undefined;
-  if (field in values) return values[field];
+  if (Object.hasOwn(values, field)) return values[field];
   const lower = field.toLowerCase();
   for (const [key, value] of Object.entries(values)) if (key.toLowerCase() === lower) return value;
   return undefined;

@@ -1,5 +1,6 @@
 import { withCrm } from '../../connections/service.ts';
 import type { AppContext } from '../../context.ts';
+import { ownValue } from '../../core/outside-input.ts';
 import type { CrmConnector, CrmSession } from '../../crm/types.ts';
 import type { SalesEntryRow } from '../entries/record.ts';
 import type { ReceiverSettingsRow } from '../settings/service.ts';
@@ -37,7 +38,7 @@ export function lookup(records: EntryRecords, object: string, field: string): un
   const edited = fieldValue(records.overrides, `${canonical}.${field}`);
   if (edited !== undefined) return edited;
   if (sameObject(records, canonical, records.object)) return fieldValue(records.values, field);
-  return fieldValue(records.related[canonical], field);
+  return fieldValue(ownValue(records.related, canonical), field);
 }
 
 export function sameObject(records: Pick<EntryRecords, 'origin'>, a: string, b: string): boolean {
@@ -47,7 +48,7 @@ export function sameObject(records: Pick<EntryRecords, 'origin'>, a: string, b: 
 /** HubSpot property-change events carry `propertyName`/`propertyValue`: read them as the property. */
 function eventFields(fields: RecordValues): RecordValues {
   const name = fields.propertyName;
-  if (typeof name === 'string' && name !== '' && !(name in fields)) {
+  if (typeof name === 'string' && name !== '' && !Object.hasOwn(fields, name)) {
     return { ...fields, [name]: fields.propertyValue ?? null };
   }
   return fields;

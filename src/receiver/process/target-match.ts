@@ -1,5 +1,7 @@
 import { and, eq, inArray, like, type SQL, sql } from 'drizzle-orm';
+import { ownValue } from '../../core/outside-input.ts';
 import type { Db } from '../../db/client.ts';
+import { escapeLike } from '../../db/like.ts';
 import { pushRecords, referrals } from '../../db/schema.ts';
 import type { ReferralRow } from '../../referrals/service.ts';
 import type { ReceiverSettingsRow } from '../settings/service.ts';
@@ -153,7 +155,7 @@ export function peopleOf(records: EntryRecords, settings: ReceiverSettingsRow): 
     asText(facts.accountName ? fieldValue(accountValues, facts.accountName) : undefined) ??
     '';
   const people: Person[] = [];
-  const own = facts.personFields[records.object];
+  const own = ownValue(facts.personFields, records.object);
   if (records.origin === 'api') {
     const person = personOf(records.values, GENERIC_PERSON_FIELDS, '');
     if (person) people.push(person);
@@ -202,10 +204,7 @@ export async function fuzzyMatch(
           and(
             eq(referrals.workspaceId, workspaceId),
             eq(referrals.programId, programId),
-            like(
-              sql`lower(${referrals.email})`,
-              `%@${candidateDomain.replaceAll('%', '').replaceAll('_', '\\_')}`,
-            ),
+            like(sql`lower(${referrals.email})`, `%@${escapeLike(candidateDomain)}`),
           ),
         );
       byEmail.push(...rows.filter((row) => normalizeEmail(row.email ?? undefined) === email));
@@ -257,7 +256,8 @@ export function newReferralDetails(records: EntryRecords): {
   phone?: string;
 } {
   const facts = ORIGINS[records.origin];
-  const ownFields = records.origin === 'api' ? GENERIC_PERSON_FIELDS : facts.personFields[records.object];
+  const ownFields =
+    records.origin === 'api' ? GENERIC_PERSON_FIELDS : ownValue(facts.personFields, records.object);
   let values: RecordValues | null | undefined = ownFields ? records.values : undefined;
   let fields: PersonFields | undefined = ownFields;
   if (!fields) {
