@@ -297,7 +297,7 @@ describe('HubSpot webhooks behind a trusted proxy', () => {
     } finally {
       await proxied.close();
     }
-  });
+  }, 120_000);
 });
 
 describe('sales entries through the API', () => {

@@ -465,5 +465,5 @@ describe('the scheduled poll', () => {
       return entries.length > 1 ? entries : undefined;
     });
     expect(second.at(-1)).toMatchObject({ recordId: lead.id, fields: { Status: 'Working - Contacted' } });
-  });
+  }, 120_000);
 });

@@ -51,4 +51,4 @@ it('keeps each connection’s hook secret, poll cursor and last event time', asy
     "select column_name from information_schema.columns where table_name = 'connections'",
   );
   expect(columns.rows.map((row) => row.column_name)).not.toContain('hook_secret_sealed');
-});
+}, 120_000);
