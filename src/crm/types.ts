@@ -1,4 +1,5 @@
 import type { CrmError } from './errors.ts';
+import type { CrmHooks } from './hooks.ts';
 import type { Provider } from './registry.ts';
 
 export type { Provider } from './registry.ts';
@@ -167,6 +168,8 @@ export interface CrmConnector<P extends string = Provider> {
   realHosts: { base: readonly string[]; instance: readonly string[] };
   /** Two records may share an email (the `create_duplicate` policy can be honoured). */
   allowsDuplicateEmails: boolean;
+  /** Where the CRM delivers events (mounted by the sales receiver); undefined when it cannot. */
+  hooks?: CrmHooks;
   defaultEndpoints: ProviderEndpoints;
   /** The objects referrals and members can be pushed as (e.g. Lead, Contact / contacts). */
   pushObjects: readonly string[];

@@ -11,6 +11,7 @@ import {
   SYSTEM_FIELD_NAMES,
 } from './facts.ts';
 import { findBy } from './find.ts';
+import { hubspotHooks } from './hooks/index.ts';
 import { modifiedSinceWith } from './modified.ts';
 import { authorizeUrl, exchangeCode, refresh } from './oauth.ts';
 import { NAMES, OBJECTS, REAL_HOSTS } from './objects.ts';
@@ -34,6 +35,7 @@ export function createHubspotConnector(options: HubspotConnectorOptions = {}): C
     realHosts: REAL_HOSTS,
     // One contact per email whatever the caller wants (see `create` below).
     allowsDuplicateEmails: false,
+    hooks: hubspotHooks,
     defaultEndpoints: HUBSPOT_ENDPOINTS,
     pushObjects: PUSH_OBJECTS,
     standardMappings: (object) => (STANDARD_MAPPINGS[object] ?? []).map((mapping) => ({ ...mapping })),

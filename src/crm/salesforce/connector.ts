@@ -1,5 +1,6 @@
 import type { CrmConnector } from '../types.ts';
 import { createField, describe } from './fields.ts';
+import { salesforceHooks } from './hooks/index.ts';
 import { modifiedSinceWith } from './modified.ts';
 import { authorizeUrl, exchangeCode, refresh } from './oauth.ts';
 import { NAMES, OBJECTS, REAL_HOSTS } from './objects.ts';
@@ -34,6 +35,7 @@ export function createSalesforceConnector(
     objects: OBJECTS,
     realHosts: REAL_HOSTS,
     allowsDuplicateEmails: true,
+    hooks: salesforceHooks,
     defaultEndpoints: DEFAULT_ENDPOINTS,
     pushObjects: PUSH_OBJECTS,
     standardMappings: (object) => (STANDARD_MAPPINGS[object] ?? []).map((mapping) => ({ ...mapping })),
