@@ -19,12 +19,8 @@ const hookConnection = (row: ConnectionRow): HookConnection => ({
 /** The sales receiver as the CRM hooks see it (src/crm/hooks.ts). */
 export function hookIngestOf(ctx: AppContext): HookIngest {
   return {
-    config: {
-      publicUrl: ctx.config.publicUrl,
-      publicUrlGiven: ctx.config.publicUrlGiven,
-      logLevel: ctx.config.logLevel,
-      hubspotLegacySignatures: ctx.config.hubspotLegacySignatures,
-    },
+    // The live settings, not a copy: hooks read them on every request.
+    config: ctx.config,
     record: async (workspaceId, entries) => {
       await recordSalesEntries(ctx, workspaceId, entries);
     },
