@@ -19,7 +19,7 @@ import {
 /** A consent round trip that did not connect; its message is shown on the callback page. */
 export class OAuthCallbackError extends Error {}
 
-const accountWord = (provider: Provider) => (provider === 'salesforce' ? 'Salesforce org' : 'HubSpot portal');
+const accountWord = (provider: Provider) => connectors[provider].names.account;
 
 /** Why a callback failed, kept on the connection so its status says what happened. */
 async function recordFailure(ctx: AppContext, id: string, message: string): Promise<void> {

@@ -1,6 +1,7 @@
 import { lookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
 import type { AppContext } from '../context.ts';
+import { connectors } from '../crm/registry.ts';
 import type { Provider } from '../crm/types.ts';
 
 /**
@@ -10,15 +11,6 @@ import type { Provider } from '../crm/types.ts';
  * server's own sandbox CRMs when they are mounted), or when it is an https URL of the real
  * CRM whose name resolves only to public addresses.
  */
-
-/** Host names of the real services; a host is theirs when it equals or ends in `.<suffix>`. */
-const realHosts: Record<Provider, { base: string[]; instance: string[] }> = {
-  salesforce: {
-    base: ['salesforce.com'],
-    instance: ['salesforce.com', 'force.com'],
-  },
-  hubspot: { base: ['hubapi.com', 'hubspot.com'], instance: [] },
-};
 
 const privateRanges = new BlockList();
 for (const [network, prefix] of [
@@ -101,8 +93,8 @@ function shapeProblem(
     return 'must not have a query or fragment';
   }
   if (isAllowListed(ctx, url)) return undefined;
-  if (parsed.protocol !== 'https:' || !hostIsOneOf(parsed.hostname, realHosts[provider][role])) {
-    const name = provider === 'salesforce' ? 'Salesforce' : 'HubSpot';
+  if (parsed.protocol !== 'https:' || !hostIsOneOf(parsed.hostname, connectors[provider].realHosts[role])) {
+    const name = connectors[provider].names.crm;
     return `is neither a ${name} address nor on the operator's list of allowed CRM base URLs (REFSYNC_CRM_BASE_URLS)`;
   }
   return undefined;

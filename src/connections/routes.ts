@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { AppContext } from '../context.ts';
 import { AppError } from '../core/errors.ts';
 import { CrmError } from '../crm/errors.ts';
+import { providers } from '../crm/registry.ts';
 import { systemFields } from '../crm/types.ts';
 import { callerOf } from '../http/auth.ts';
 import { noReceiverHealth, receiverHealthOf } from '../receiver/connection-state.ts';
@@ -25,7 +26,7 @@ const idParams = z.object({ id: z.string() });
 
 const connectionSchema = z.object({
   id: z.string(),
-  provider: z.enum(['salesforce', 'hubspot']),
+  provider: z.enum(providers),
   name: z.string(),
   status: z.enum(['pending', 'connected', 'needs_reauth']),
   accountId: z.string().nullable(),
@@ -123,7 +124,7 @@ export const connectionRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = asyn
           'REFSYNC_CRM_BASE_URLS, or a sandbox CRM mounted on this server. Anything else, and any address ' +
           'resolving to a private, loopback or link-local network, is refused.',
         body: z.object({
-          provider: z.enum(['salesforce', 'hubspot']),
+          provider: z.enum(providers),
           name: z.string().trim().min(1).max(100).optional(),
           clientId: z.string().min(1).max(500),
           clientSecret: z.string().min(1).max(500),

@@ -126,7 +126,7 @@ export async function createConnection(
         id: newId('connection'),
         workspaceId,
         provider: input.provider,
-        name: input.name ?? (input.provider === 'salesforce' ? 'Salesforce' : 'HubSpot'),
+        name: input.name ?? connectors[input.provider].names.crm,
         status: 'pending',
         baseUrl,
         authorizeBaseUrl,

@@ -1,9 +1,15 @@
 import { hubspotConnector } from './hubspot/connector.ts';
 import { salesforceConnector } from './salesforce/connector.ts';
-import type { CrmConnector, Provider } from './types.ts';
+import type { CrmConnector } from './types.ts';
 
-/** Every provider has a connector; a missing one is a compile error. */
-export const connectors: Record<Provider, CrmConnector> = {
-  salesforce: salesforceConnector,
-  hubspot: hubspotConnector,
-};
+/** Every CRM refsync speaks: adding one is one more connector in this list. */
+const all = [salesforceConnector, hubspotConnector] as const;
+
+export type Provider = (typeof all)[number]['provider'];
+
+/** The provider names, for API schemas (`z.enum(providers)`) and checks. */
+export const providers = all.map((connector) => connector.provider) as [Provider, ...Provider[]];
+
+export const connectors = Object.fromEntries(
+  all.map((connector) => [connector.provider, connector]),
+) as Record<Provider, CrmConnector>;

@@ -1,7 +1,8 @@
 import type { CrmError } from './errors.ts';
+import type { CrmHooks } from './hooks.ts';
+import type { Provider } from './registry.ts';
 
-export const providers = ['salesforce', 'hubspot'] as const;
-export type Provider = (typeof providers)[number];
+export type { Provider } from './registry.ts';
 
 /** Where a connection talks to: the real service by default, a sandbox CRM in tests. */
 export interface ProviderEndpoints {
@@ -107,13 +108,68 @@ export interface DealInput {
   contactId: string;
 }
 
+/** The fields of a person record that fuzzy matching and contact details read. */
+export interface PersonFields {
+  email: string;
+  firstName: string;
+  lastName: string;
+  phone: string;
+  /** Absent where the company lives on the account (Salesforce Contact). */
+  company?: string;
+}
+
+/**
+ * What generic code needs to know about a CRM's objects, as data: the sales receiver reads
+ * events and settings through it, the push engine follows converted records with it.
+ */
+export interface ProviderObjects {
+  /** Known objects by lower-case alias (the spellings events and people use). */
+  aliases: Readonly<Record<string, string>>;
+  /** Person objects, most specific first (the record a referral became comes first). */
+  people: readonly string[];
+  /** The object a person's company lives on, and the field holding its name. */
+  account: string | undefined;
+  accountName: string | undefined;
+  personFields: Readonly<Record<string, PersonFields>>;
+  /** Objects any other object can be related to (the relationship table). */
+  relatable: readonly string[];
+  /** Objects the catch-up poll reads, in the order it reads them. */
+  polled: readonly string[];
+  /**
+   * How receiver settings may name an object: `known` allows only `relatable` objects; a
+   * pattern allows any name it matches, described as `description` when one does not; `any`
+   * allows every name.
+   */
+  names: { kind: 'known' } | { kind: 'pattern'; pattern: RegExp; description: string } | { kind: 'any' };
+  /** Field API names compare without regard to case (`email` is `Email`). */
+  caseInsensitiveFields: boolean;
+  /** The object a converted Lead lives on as (`convertedContactId`); undefined when none. */
+  convertedTo: string | undefined;
+}
+
+/** How the CRM and one of its accounts are named to people. */
+export interface ProviderNames {
+  /** The CRM: "Salesforce". */
+  crm: string;
+  /** One connected account: "Salesforce org", "HubSpot portal". */
+  account: string;
+}
+
 /**
  * One CRM behind one interface. Methods taking lists do the batching the CRM allows
  * (Salesforce collections of 200, HubSpot batches of 100) and return one outcome per input,
  * in input order; a call-level failure (auth, rate limit, outage) throws a CrmError.
  */
-export interface CrmConnector {
-  provider: Provider;
+export interface CrmConnector<P extends string = Provider> {
+  provider: P;
+  names: ProviderNames;
+  objects: ProviderObjects;
+  /** Host names of the real service (a host is theirs when it equals or ends in `.<suffix>`). */
+  realHosts: { base: readonly string[]; instance: readonly string[] };
+  /** Two records may share an email (the `create_duplicate` policy can be honoured). */
+  allowsDuplicateEmails: boolean;
+  /** Where the CRM delivers events (mounted by the sales receiver); undefined when it cannot. */
+  hooks?: CrmHooks;
   defaultEndpoints: ProviderEndpoints;
   /** The objects referrals and members can be pushed as (e.g. Lead, Contact / contacts). */
   pushObjects: readonly string[];

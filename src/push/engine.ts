@@ -297,14 +297,16 @@ async function pushThroughCrm(
       continue;
     }
     // A converted Lead lives on as its Contact: that is the record to link and update.
+    const convertedTo = connector.objects.convertedTo;
     const target =
+      convertedTo !== undefined &&
       record.convertedContactId !== undefined &&
       record.convertedContactId !== null &&
       record.convertedContactId !== ''
-        ? { object: 'Contact', id: record.convertedContactId, converted: true }
+        ? { object: convertedTo, id: record.convertedContactId, converted: true }
         : { object, id: record.id, converted: false };
     const about = target.converted
-      ? `${object} ${record.id} (converted to Contact ${target.id})`
+      ? `${object} ${record.id} (converted to ${target.object} ${target.id})`
       : `${object} ${record.id}`;
     const named = { object: target.object, id: target.id, url: url(target.object, target.id) };
     switch (settings.existingPolicy) {

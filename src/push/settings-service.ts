@@ -68,8 +68,11 @@ async function validate(ctx: AppContext, workspaceId: string, candidate: Candida
       message: 'deny applies to referrals only; members cannot be denied',
     });
   }
-  if (candidate.existingPolicy === 'create_duplicate' && connection.provider === 'hubspot') {
-    issues.push({ field: 'existingPolicy', message: 'HubSpot does not allow two contacts with one email' });
+  if (candidate.existingPolicy === 'create_duplicate' && !connector.allowsDuplicateEmails) {
+    issues.push({
+      field: 'existingPolicy',
+      message: `${connector.names.crm} does not allow two ${candidate.crmObject} with one email`,
+    });
   }
   if (candidate.deal && !connector.createDeal) {
     issues.push({ field: 'deal', message: `${connection.provider} has no deals; remove deal` });

@@ -11,8 +11,10 @@ import {
   SYSTEM_FIELD_NAMES,
 } from './facts.ts';
 import { findBy } from './find.ts';
+import { hubspotHooks } from './hooks/index.ts';
 import { modifiedSinceWith } from './modified.ts';
 import { authorizeUrl, exchangeCode, refresh } from './oauth.ts';
+import { NAMES, OBJECTS, REAL_HOSTS } from './objects.ts';
 import { createField, describe } from './properties.ts';
 import { recordUrl } from './record-url.ts';
 import * as receiverReads from './related.ts';
@@ -21,13 +23,19 @@ import { create, update } from './write.ts';
 export type { HubspotConnectorOptions } from './client.ts';
 
 /** HubSpot behind the CrmConnector interface, through `@hubspot/api-client`. */
-export function createHubspotConnector(options: HubspotConnectorOptions = {}): CrmConnector {
+export function createHubspotConnector(options: HubspotConnectorOptions = {}): CrmConnector<'hubspot'> {
   const attempts = options.numberOfApiCallRetries ?? DEFAULT_API_CALL_ATTEMPTS;
   if (!Number.isInteger(attempts) || attempts < 0 || attempts > MAX_API_CALL_ATTEMPTS) {
     throw new RangeError(`numberOfApiCallRetries must be an integer from 0 to ${MAX_API_CALL_ATTEMPTS}`);
   }
   return {
     provider: 'hubspot',
+    names: NAMES,
+    objects: OBJECTS,
+    realHosts: REAL_HOSTS,
+    // One contact per email whatever the caller wants (see `create` below).
+    allowsDuplicateEmails: false,
+    hooks: hubspotHooks,
     defaultEndpoints: HUBSPOT_ENDPOINTS,
     pushObjects: PUSH_OBJECTS,
     standardMappings: (object) => (STANDARD_MAPPINGS[object] ?? []).map((mapping) => ({ ...mapping })),
@@ -56,4 +64,4 @@ export function createHubspotConnector(options: HubspotConnectorOptions = {}): C
   };
 }
 
-export const hubspotConnector: CrmConnector = createHubspotConnector();
+export const hubspotConnector = createHubspotConnector();

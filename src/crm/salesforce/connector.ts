@@ -1,7 +1,9 @@
 import type { CrmConnector } from '../types.ts';
 import { createField, describe } from './fields.ts';
+import { salesforceHooks } from './hooks/index.ts';
 import { modifiedSinceWith } from './modified.ts';
 import { authorizeUrl, exchangeCode, refresh } from './oauth.ts';
+import { NAMES, OBJECTS, REAL_HOSTS } from './objects.ts';
 import { resolveOptions, type SalesforceConnectorOptions } from './options.ts';
 import {
   DEFAULT_ENDPOINTS,
@@ -23,10 +25,17 @@ export type { SalesforceConnectorOptions } from './options.ts';
  * retries), and every failure leaves as a CrmError: call-level ones thrown, per-record ones
  * as outcomes.
  */
-export function createSalesforceConnector(settings: SalesforceConnectorOptions = {}): CrmConnector {
+export function createSalesforceConnector(
+  settings: SalesforceConnectorOptions = {},
+): CrmConnector<'salesforce'> {
   const options = resolveOptions(settings);
   return {
     provider: 'salesforce',
+    names: NAMES,
+    objects: OBJECTS,
+    realHosts: REAL_HOSTS,
+    allowsDuplicateEmails: true,
+    hooks: salesforceHooks,
     defaultEndpoints: DEFAULT_ENDPOINTS,
     pushObjects: PUSH_OBJECTS,
     standardMappings: (object) => (STANDARD_MAPPINGS[object] ?? []).map((mapping) => ({ ...mapping })),
@@ -54,4 +63,4 @@ export function createSalesforceConnector(settings: SalesforceConnectorOptions =
   };
 }
 
-export const salesforceConnector: CrmConnector = createSalesforceConnector();
+export const salesforceConnector = createSalesforceConnector();

@@ -9,39 +9,14 @@ import {
   textProblem,
   valueIssues,
 } from '../../core/outside-input.ts';
+import type { IncomingEntry } from '../../crm/hooks.ts';
 import { salesEntries } from '../../db/schema.ts';
 import { noteEventsArrived } from '../connection-state.ts';
 
 export type SalesEntryRow = typeof salesEntries.$inferSelect;
 
-export type SalesEntrySource =
-  | 'salesforce_outbound'
-  | 'salesforce_transition'
-  | 'hubspot_webhook'
-  | 'api'
-  | 'poll';
-
-/** One CRM event as an ingest endpoint understood it, before any matching. */
-export interface IncomingEntry {
-  source: SalesEntrySource;
-  connectionId: string | null;
-  /** The CRM's event ID (outbound notification ID, webhook event ID, ...): a redelivery is the same entry. */
-  dedupeKey: string;
-  /** Exactly what arrived (the whole SOAP message, the webhook event JSON, the API body). */
-  rawPayload: string;
-  objectType?: string | undefined;
-  recordId?: string | undefined;
-  fields: Record<string, unknown>;
-  /** When the CRM says the change happened (ordering of out-of-order deliveries). */
-  occurredAt?: Date | undefined;
-  requestedMilestone?: string | undefined;
-  feedback?: string | undefined;
-  /**
-   * Why the endpoint already refused what arrived (see `refusalOf`): the entry is kept
-   * `failed` with this reason and never processed.
-   */
-  refusal?: string | undefined;
-}
+/** Hooks (src/crm/<provider>/hooks/) build entries too: the type lives with their interface. */
+export type { IncomingEntry, SalesEntrySource } from '../../crm/hooks.ts';
 
 /**
  * Where an incoming entry breaks the rule for outside input (src/core/outside-input.ts),

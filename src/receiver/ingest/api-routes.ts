@@ -7,7 +7,7 @@ import { randomString } from '../../core/ids.ts';
 import { dateProblem, fieldIssues, valueIssues } from '../../core/outside-input.ts';
 import { callerOf } from '../../http/auth.ts';
 import { type IncomingEntry, recordSalesEntries } from '../entries/record.ts';
-import { hookUrlsOf, rotateHookSecret } from './hook-secret.ts';
+import { hookUrlFields, hookUrlsOf, rotateHookSecret } from './hook-secret.ts';
 
 const maxEntriesPerRequest = 100;
 
@@ -61,20 +61,7 @@ function parseEntries(body: unknown): { entries: ApiEntry[]; paths: string[] } {
   return { entries, paths };
 }
 
-const hookUrlsSchema = z.object({
-  salesforceOutboundUrl: z
-    .string()
-    .nullable()
-    .describe('Endpoint URL for Salesforce outbound messages (null for HubSpot connections); keep it secret'),
-  transitionUrl: z
-    .string()
-    .nullable()
-    .describe(
-      'Outbound messages that move a referral to one milestone: append ?status=<milestone code>' +
-        '[&field=<referral ID field>][&feedbackField=<field>]',
-    ),
-  hubspotWebhookUrl: z.string().describe("The HubSpot app's webhook target URL (one for all portals)"),
-});
+const hookUrlsSchema = z.object(hookUrlFields);
 
 /** Sales entries from any system through the API, and the hook URLs to give to a CRM. */
 export const ingestApiRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {

@@ -1,14 +1,18 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AppContext } from '../../context.ts';
-import { hubspotHookRoutes } from './hubspot-routes.ts';
-import { salesforceHookRoutes } from './salesforce-routes.ts';
+import { connectors, providers } from '../../crm/registry.ts';
+import { hookIngestOf } from './hook-ingest.ts';
 
 /**
- * Where CRMs deliver events. Public (no API key): each provider authenticates its own way,
- * a secret in the URL for Salesforce and a signature for HubSpot. Each sits in its own
- * scope, so their raw-body parsers and size limits apply to their routes only.
+ * Where CRMs deliver events: each connector's hooks (src/crm/<provider>/hooks/), handed the
+ * receiver through the one ingest interface. Public (no API key): each provider authenticates
+ * its own way. Each sits in its own scope, so its raw-body parsers and size limits apply to
+ * its routes only.
  */
 export const hookRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
-  await app.register(salesforceHookRoutes, { ctx });
-  await app.register(hubspotHookRoutes, { ctx });
+  const ingest = hookIngestOf(ctx);
+  for (const provider of providers) {
+    const hooks = connectors[provider].hooks;
+    if (hooks) await app.register(hooks.routes, { ingest });
+  }
 };

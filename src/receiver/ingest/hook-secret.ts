@@ -1,8 +1,11 @@
 import { eq } from 'drizzle-orm';
+import type { z } from 'zod';
 import type { AppContext } from '../../context.ts';
 import { safeEqual } from '../../core/crypto.ts';
 import { randomString } from '../../core/ids.ts';
 import { textProblem } from '../../core/outside-input.ts';
+import { connectors, providers } from '../../crm/registry.ts';
+import type { Provider } from '../../crm/types.ts';
 import { connections } from '../../db/schema.ts';
 import { sealedHookSecretOf, storeHookSecret } from '../connection-state.ts';
 
@@ -13,7 +16,7 @@ const secretAlphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123
 const secretLength = 40;
 
 /**
- * The secret in a connection's Salesforce hook URLs, made on first use. Two first uses at
+ * The secret in a connection's hook URLs (Salesforce's carry one), made on first use. Two first uses at
  * once both end up with the one that was written first.
  */
 export async function hookSecretOf(ctx: AppContext, connection: ConnectionRow): Promise<string> {
@@ -23,7 +26,7 @@ export async function hookSecretOf(ctx: AppContext, connection: ConnectionRow): 
   return ctx.secrets.open(await storeHookSecret(ctx.db, connection, made, { onlyIfNone: true }));
 }
 
-/** A new secret for the connection's Salesforce hook URLs; the old URLs stop working at once. */
+/** A new secret for the connection's hook URLs; the old URLs stop working at once. */
 export async function rotateHookSecret(ctx: AppContext, connection: ConnectionRow): Promise<ConnectionRow> {
   const sealed = ctx.secrets.seal(randomString(secretLength, secretAlphabet));
   await storeHookSecret(ctx.db, connection, sealed, { onlyIfNone: false });
@@ -34,11 +37,12 @@ export async function rotateHookSecret(ctx: AppContext, connection: ConnectionRo
 const decoy = 'x'.repeat(secretLength);
 
 /**
- * The Salesforce connection named in a hook URL, when the URL's secret is its hook secret.
+ * The connection of `provider` named in a hook URL, when the URL's secret is its hook secret.
  * Unknown connection, another provider, no secret yet or a wrong one: undefined.
  */
 export async function connectionForHook(
   ctx: AppContext,
+  provider: Provider,
   connectionId: string,
   secret: string,
 ): Promise<ConnectionRow | undefined> {
@@ -46,29 +50,31 @@ export async function connectionForHook(
   const [row] = textProblem(connectionId)
     ? []
     : await ctx.db.select().from(connections).where(eq(connections.id, connectionId));
-  const sealed = row?.provider === 'salesforce' ? await sealedHookSecretOf(ctx.db, row.id) : null;
+  const sealed = row?.provider === provider ? await sealedHookSecretOf(ctx.db, row.id) : null;
   const expected = sealed === null ? undefined : ctx.secrets.open(sealed);
   const matches = safeEqual(expected ?? decoy, secret);
   return expected !== undefined && matches ? row : undefined;
 }
 
-export interface HookUrls {
-  salesforceOutboundUrl: string | null;
-  transitionUrl: string | null;
-  hubspotWebhookUrl: string;
-}
+/** The fields of `GET /connections/{id}/hooks`: every CRM's, in registry order. */
+export const hookUrlFields = Object.assign(
+  {},
+  ...providers.map((provider) => connectors[provider].hooks?.urlFields ?? {}),
+) as Record<string, z.ZodType<string | null>>;
 
 /**
- * Where a CRM sends events for this connection, from the public URL as configured now.
- * Salesforce URLs carry the connection's secret (null for a HubSpot connection, which would
- * never be accepted there); HubSpot has one URL for the whole app.
+ * Where CRMs send events for this connection, from the public URL as configured now: each
+ * CRM's hooks say their URLs (a secret in them is made on first use).
  */
-export async function hookUrlsOf(ctx: AppContext, connection: ConnectionRow): Promise<HookUrls> {
+export async function hookUrlsOf(
+  ctx: AppContext,
+  connection: ConnectionRow,
+): Promise<Record<string, string | null>> {
   const base = ctx.config.publicUrl.replace(/\/+$/, '');
-  const hubspotWebhookUrl = `${base}/hooks/hubspot`;
-  if (connection.provider !== 'salesforce') {
-    return { salesforceOutboundUrl: null, transitionUrl: null, hubspotWebhookUrl };
+  const secret = () => hookSecretOf(ctx, connection);
+  const urls: Record<string, string | null> = {};
+  for (const provider of providers) {
+    Object.assign(urls, await connectors[provider].hooks?.urlsOf(base, connection, secret));
   }
-  const outbound = `${base}/hooks/salesforce/${connection.id}/${await hookSecretOf(ctx, connection)}`;
-  return { salesforceOutboundUrl: outbound, transitionUrl: `${outbound}/transition`, hubspotWebhookUrl };
+  return urls;
 }

@@ -1,3 +1,5 @@
+import { ownValue } from '../../core/outside-input.ts';
+import { connectors } from '../../crm/registry.ts';
 import type { Provider } from '../../crm/types.ts';
 import type { receiverSettings } from '../../db/schema.ts';
 
@@ -10,39 +12,20 @@ export interface PollTarget {
   fields: string[];
 }
 
-/** The objects the catch-up poll can read, per provider, in their API spelling. */
-export const POLLED_OBJECTS: Record<Provider, readonly string[]> = {
-  salesforce: ['Lead', 'Contact', 'Account', 'Opportunity'],
-  hubspot: ['contacts', 'deals', 'companies'],
-};
-
-/** Other spellings people write in settings (HubSpot singulars and type ids). */
-const ALIASES: Record<Provider, Record<string, string>> = {
-  salesforce: {},
-  hubspot: {
-    contact: 'contacts',
-    '0-1': 'contacts',
-    company: 'companies',
-    '0-2': 'companies',
-    deal: 'deals',
-    '0-3': 'deals',
-  },
-};
-
 /** The polled object a settings rule names, or undefined when the poll does not read it. */
 export function polledObject(provider: Provider, name: string): string | undefined {
+  const { polled, aliases } = connectors[provider].objects;
   const lower = name.trim().toLowerCase();
-  return (
-    POLLED_OBJECTS[provider].find((object) => object.toLowerCase() === lower) ?? ALIASES[provider][lower]
-  );
+  const named = polled.find((object) => object.toLowerCase() === lower) ?? ownValue(aliases, lower);
+  return named !== undefined && polled.includes(named) ? named : undefined;
 }
 
 /**
  * The objects named by the status triggers and field updates of every enabled settings row of
  * one connection, each with every field any rule (match rules included) reads on it. Objects
  * named only by match rules are not polled: a change there fires no trigger and updates no
- * field, so its entry could only end `ignored`. Salesforce compares names without regard to
- * case; the first spelling is kept.
+ * field, so its entry could only end `ignored`. Field names compare without regard to case where
+ * the CRM's do (`caseInsensitiveFields`); the first spelling is kept.
  */
 export function pollTargets(
   provider: Provider,
@@ -58,7 +41,8 @@ export function pollTargets(
       if (object !== undefined && !fieldsByObject.has(object)) fieldsByObject.set(object, new Map());
     }
   }
-  const fieldKey = (field: string) => (provider === 'salesforce' ? field.toLowerCase() : field);
+  const { caseInsensitiveFields, polled } = connectors[provider].objects;
+  const fieldKey = (field: string) => (caseInsensitiveFields ? field.toLowerCase() : field);
   for (const row of enabled) {
     for (const rule of [...row.statusTriggers, ...row.fieldUpdates, ...row.targetMatch, ...row.memberMatch]) {
       const object = polledObject(provider, rule.object);
@@ -68,7 +52,7 @@ export function pollTargets(
       fields.set(fieldKey(field), field);
     }
   }
-  return POLLED_OBJECTS[provider]
+  return polled
     .filter((object) => fieldsByObject.has(object))
     .map((object) => ({ object, fields: [...(fieldsByObject.get(object)?.values() ?? [])] }));
 }

@@ -1,93 +1,37 @@
 import { ownValue } from '../../core/outside-input.ts';
-import type { Provider } from '../../crm/types.ts';
+import { connectors } from '../../crm/registry.ts';
+import type { PersonFields, Provider, ProviderObjects } from '../../crm/types.ts';
+
+export type { PersonFields } from '../../crm/types.ts';
 
 /** Where an entry came from: a CRM connection, or the API (any other system). */
 export type EntryOrigin = Provider | 'api';
 
-/** The fields of a person record that fuzzy matching and contact details read. */
-export interface PersonFields {
-  email: string;
-  firstName: string;
-  lastName: string;
-  phone: string;
-  /** Absent where the company lives on the account (Salesforce Contact). */
-  company?: string;
-}
-
 /**
- * Provider facts the sales receiver needs, as data: the objects it knows (with the spellings
- * events use), which are people, which is the account, and the person fields to read.
+ * What the sales receiver knows about an origin's objects: a CRM's come from its connector;
+ * entries sent through the API name objects of any other system, so nothing is known there.
  */
-interface OriginFacts {
-  /** Known objects by lower-case alias. */
-  aliases: Record<string, string>;
-  /** Person objects, most specific first (the record a referral became comes first). */
-  people: readonly string[];
-  account: string | undefined;
-  accountName: string | undefined;
-  personFields: Record<string, PersonFields>;
-  /** Objects any other object can be related to (the relationship table). */
-  relatable: readonly string[];
-}
-
-export const ORIGINS: Record<EntryOrigin, OriginFacts> = {
-  salesforce: {
-    aliases: { lead: 'Lead', contact: 'Contact', account: 'Account', opportunity: 'Opportunity' },
-    people: ['Lead', 'Contact'],
-    account: 'Account',
-    accountName: 'Name',
-    personFields: {
-      Lead: {
-        email: 'Email',
-        firstName: 'FirstName',
-        lastName: 'LastName',
-        phone: 'Phone',
-        company: 'Company',
-      },
-      Contact: { email: 'Email', firstName: 'FirstName', lastName: 'LastName', phone: 'Phone' },
-    },
-    relatable: ['Lead', 'Contact', 'Account', 'Opportunity'],
-  },
-  hubspot: {
-    aliases: {
-      contact: 'contacts',
-      contacts: 'contacts',
-      '0-1': 'contacts',
-      company: 'companies',
-      companies: 'companies',
-      '0-2': 'companies',
-      deal: 'deals',
-      deals: 'deals',
-      '0-3': 'deals',
-    },
-    people: ['contacts'],
-    account: 'companies',
-    accountName: 'name',
-    personFields: {
-      contacts: {
-        email: 'email',
-        firstName: 'firstname',
-        lastName: 'lastname',
-        phone: 'phone',
-        company: 'company',
-      },
-    },
-    relatable: ['contacts', 'companies', 'deals'],
-  },
-  api: {
-    aliases: {},
-    people: [],
-    account: undefined,
-    accountName: undefined,
-    personFields: {},
-    relatable: [],
-  },
+const API_OBJECTS: ProviderObjects = {
+  aliases: {},
+  people: [],
+  account: undefined,
+  accountName: undefined,
+  personFields: {},
+  relatable: [],
+  polled: [],
+  names: { kind: 'any' },
+  caseInsensitiveFields: false,
+  convertedTo: undefined,
 };
+
+export function objectsOf(origin: EntryOrigin): ProviderObjects {
+  return origin === 'api' ? API_OBJECTS : connectors[origin].objects;
+}
 
 /** The one spelling of an object name: `deal` and `DEALS` are `deals`, `lead` is `Lead`. */
 export function canonicalObject(origin: EntryOrigin, name: string): string {
   const trimmed = name.trim();
-  return ownValue(ORIGINS[origin].aliases, trimmed.toLowerCase()) ?? trimmed;
+  return ownValue(objectsOf(origin).aliases, trimmed.toLowerCase()) ?? trimmed;
 }
 
 /**

@@ -4,7 +4,7 @@ import { ownValue } from '../../core/outside-input.ts';
 import type { CrmConnector, CrmSession } from '../../crm/types.ts';
 import type { SalesEntryRow } from '../entries/record.ts';
 import type { ReceiverSettingsRow } from '../settings/service.ts';
-import { canonicalObject, type EntryOrigin, fieldValue, ORIGINS } from './objects.ts';
+import { canonicalObject, type EntryOrigin, fieldValue, objectsOf } from './objects.ts';
 
 /** Values of one record, `Id` included. */
 export type RecordValues = Record<string, unknown>;
@@ -72,7 +72,7 @@ function wantedFields(origin: EntryOrigin, settingsList: ReceiverSettingsRow[]):
       add(rule.object, rule.field);
     }
   }
-  const facts = ORIGINS[origin];
+  const facts = objectsOf(origin);
   for (const [object, person] of Object.entries(facts.personFields)) {
     for (const field of Object.values(person)) add(object, field);
   }
@@ -114,7 +114,7 @@ export async function resolveRecords(
   const recordId = entry.recordId;
   if (origin === 'api' || entry.connectionId === null || recordId === null) return records;
   const wanted = wantedFields(origin, settingsList);
-  const facts = ORIGINS[origin];
+  const facts = objectsOf(origin);
   const includeAccountContacts = settingsList.some((s) => s.contactMatching === 'include_account_contacts');
   await withCrm(ctx, entry.connectionId, async (session, connector) => {
     await completeSelf(session, connector, records, recordId, [...(wanted.get(object) ?? [])]);

@@ -6,7 +6,7 @@ import { pushRecords, referrals } from '../../db/schema.ts';
 import type { ReferralRow } from '../../referrals/service.ts';
 import type { ReceiverSettingsRow } from '../settings/service.ts';
 import { emailDomain, FUZZY_SCORES, normalizeCompany, normalizeEmail, normalizeText } from './fuzzy.ts';
-import { asText, fieldValue, GENERIC_PERSON_FIELDS, ORIGINS, type PersonFields } from './objects.ts';
+import { asText, fieldValue, GENERIC_PERSON_FIELDS, objectsOf, type PersonFields } from './objects.ts';
 import { type EntryRecords, lookup, type RecordValues } from './records.ts';
 
 export type MatchMethod =
@@ -144,7 +144,7 @@ function personOf(
  * every contact linked to the triggered record's account.
  */
 export function peopleOf(records: EntryRecords, settings: ReceiverSettingsRow): Person[] {
-  const facts = ORIGINS[records.origin];
+  const facts = objectsOf(records.origin);
   const accountValues = facts.account ? records.related[facts.account] : undefined;
   const accountName =
     asText(
@@ -255,7 +255,7 @@ export function newReferralDetails(records: EntryRecords): {
   company?: string;
   phone?: string;
 } {
-  const facts = ORIGINS[records.origin];
+  const facts = objectsOf(records.origin);
   const ownFields =
     records.origin === 'api' ? GENERIC_PERSON_FIELDS : ownValue(facts.personFields, records.object);
   let values: RecordValues | null | undefined = ownFields ? records.values : undefined;

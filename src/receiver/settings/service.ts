@@ -10,7 +10,7 @@ import { uniqueViolation } from '../../db/errors.ts';
 import { connections, type MatchRule, type ProcessRules, receiverSettings } from '../../db/schema.ts';
 import { getProgram, type ProgramRow } from '../../programs/service.ts';
 import { type ReferralDetailField, referralDetailFields } from '../../referrals/schemas.ts';
-import { canonicalObject, type EntryOrigin, ORIGINS } from '../process/objects.ts';
+import { canonicalObject, type EntryOrigin, objectsOf } from '../process/objects.ts';
 import type {
   CreateReceiverSettingsInput,
   ReceiverSettingsView,
@@ -52,19 +52,15 @@ export function toReceiverSettingsView(row: ReceiverSettingsRow): ReceiverSettin
 
 type Candidate = Omit<ReceiverSettingsRow, 'id' | 'workspaceId' | 'createdAt' | 'updatedAt'>;
 
-const SALESFORCE_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
-
 /** Checks one object name for the origin, and returns its one spelling. */
 function checkObject(origin: EntryOrigin, name: string, path: string, issues: FieldIssue[]): string {
   const canonical = canonicalObject(origin, name);
-  if (origin === 'hubspot' && !ORIGINS.hubspot.relatable.includes(canonical)) {
-    issues.push({
-      field: path,
-      message: `must be one of ${ORIGINS.hubspot.relatable.join(', ')} for hubspot`,
-    });
+  const { names, relatable } = objectsOf(origin);
+  if (names.kind === 'known' && !relatable.includes(canonical)) {
+    issues.push({ field: path, message: `must be one of ${relatable.join(', ')} for ${origin}` });
   }
-  if (origin === 'salesforce' && !SALESFORCE_NAME.test(canonical)) {
-    issues.push({ field: path, message: 'must be a Salesforce object API name (Lead, Opportunity, ...)' });
+  if (names.kind === 'pattern' && !names.pattern.test(canonical)) {
+    issues.push({ field: path, message: `must be ${names.description}` });
   }
   return canonical;
 }

@@ -1,5 +1,5 @@
 import { createHash, createHmac } from 'node:crypto';
-import { safeEqual } from '../../core/crypto.ts';
+import { safeEqual } from '../../../core/crypto.ts';
 
 /** HubSpot's own limit on the age of `X-HubSpot-Request-Timestamp`. */
 export const maxTimestampAgeMs = 5 * 60 * 1000;

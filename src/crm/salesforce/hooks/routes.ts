@@ -1,21 +1,18 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { AppContext } from '../../context.ts';
-import type { connections } from '../../db/schema.ts';
-import { type IncomingEntry, recordSalesEntries } from '../entries/record.ts';
-import { connectionForHook } from './hook-secret.ts';
+import type { HookConnection, HookIngest, IncomingEntry } from '../../hooks.ts';
 import {
   checkTransition,
   keepMalformedMessage,
   outboundEntries,
   sameOrg,
   type TransitionCheck,
-} from './salesforce-entries.ts';
+} from './entries.ts';
 import { MalformedSoapError, type OutboundMessage, parseOutboundMessage } from './soap.ts';
 import { ackEnvelope, soapContentType, soapFault } from './soap-replies.ts';
 
-type ConnectionRow = typeof connections.$inferSelect;
+type ConnectionRow = HookConnection;
 
 /** Salesforce sends at most 100 notifications a message; 2 MB leaves room for wide records. */
 export const soapBodyLimit = 2 * 1024 * 1024;
@@ -61,7 +58,10 @@ function sendFault(reply: FastifyReply, status: number, message: string) {
  * The ack only says "saved": matching and milestones happen in a job, so Salesforce never
  * waits on them and a redelivery changes nothing.
  */
-export const salesforceHookRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
+export const salesforceHookRoutes: FastifyPluginAsyncZod<{ ingest: HookIngest }> = async (
+  app,
+  { ingest },
+) => {
   const hookConnections = new WeakMap<FastifyRequest, ConnectionRow>();
 
   // The body is taken as text, whatever the content type says: SOAP is parsed by the handler.
@@ -82,7 +82,9 @@ export const salesforceHookRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = 
   app.addHook('onRequest', async (request, reply) => {
     const { connectionId, secret } = request.params as { connectionId?: string; secret?: string };
     const connection =
-      connectionId && secret ? await connectionForHook(ctx, connectionId, secret) : undefined;
+      connectionId && secret
+        ? await ingest.connectionForHookSecret('salesforce', connectionId, secret)
+        : undefined;
     if (!connection) return sendFault(reply, 401, 'Unknown hook URL');
     hookConnections.set(request, connection);
     return undefined;
@@ -107,7 +109,7 @@ export const salesforceHookRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = 
       message = parseOutboundMessage(raw);
     } catch (error) {
       if (!(error instanceof MalformedSoapError)) throw error;
-      await keepMalformedMessage(ctx, connection, source, raw, error.message);
+      await keepMalformedMessage(ingest, connection, source, raw, error.message);
       request.log.warn({ connectionId: connection.id, reason: error.message }, 'malformed outbound message');
       return { replied: sendFault(reply, 400, `Malformed SOAP: ${error.message}`) };
     }
@@ -137,7 +139,7 @@ export const salesforceHookRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = 
   };
   // The URL carries the hook secret: keep it out of Fastify's per-request info logs (at
   // least warn here, or the configured level when that is quieter still).
-  const configured = isLogLevel(ctx.config.logLevel) ? ctx.config.logLevel : 'info';
+  const configured = isLogLevel(ingest.config.logLevel) ? ingest.config.logLevel : 'info';
   const logLevel: LogLevel =
     logSeverity.indexOf(configured) > logSeverity.indexOf('warn') ? configured : 'warn';
 
@@ -157,11 +159,7 @@ export const salesforceHookRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = 
       const read = await readMessage(request, reply, 'salesforce_outbound');
       if ('replied' in read) return read.replied;
       const connection = connectionOf(request);
-      await recordSalesEntries(
-        ctx,
-        connection.workspaceId,
-        outboundEntries(connection, read.message, read.raw),
-      );
+      await ingest.record(connection.workspaceId, outboundEntries(connection, read.message, read.raw));
       return reply.code(200).type(soapContentType).send(ackEnvelope);
     },
   );
@@ -190,12 +188,12 @@ export const salesforceHookRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = 
       };
       const checks: TransitionCheck[] = [];
       for (const notification of read.message.notifications) {
-        checks.push(await checkTransition(ctx, connection, notification, transition, read.raw));
+        checks.push(await checkTransition(ingest, connection, notification, transition, read.raw));
       }
       // Good notifications are saved even when another one fails: Salesforce resends the
       // whole message, and the saved ones are then recognized as duplicates.
       const entries: IncomingEntry[] = checks.flatMap((check) => (check.ok ? [check.entry] : []));
-      await recordSalesEntries(ctx, connection.workspaceId, entries);
+      await ingest.record(connection.workspaceId, entries);
       const failed = checks.find((check) => !check.ok);
       if (failed && !failed.ok) return sendFault(reply, failed.status, failed.message);
       return reply.code(200).type(soapContentType).send(ackEnvelope);

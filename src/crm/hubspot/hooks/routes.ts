@@ -1,12 +1,9 @@
-import { eq } from 'drizzle-orm';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { AppContext } from '../../context.ts';
-import { AppError, validationFailed } from '../../core/errors.ts';
-import { connections } from '../../db/schema.ts';
-import { type IncomingEntry, recordSalesEntries } from '../entries/record.ts';
-import { hubspotBatchSchema, hubspotEntry } from './hubspot-events.ts';
-import { checkHubspotSignature, type SignatureCheck } from './hubspot-signature.ts';
+import { AppError, validationFailed } from '../../../core/errors.ts';
+import type { HookIngest, IncomingEntry } from '../../hooks.ts';
+import { hubspotBatchSchema, hubspotEntry } from './events.ts';
+import { checkHubspotSignature, type SignatureCheck } from './signature.ts';
 
 export const hubspotHookPath = '/hooks/hubspot';
 
@@ -16,11 +13,11 @@ export const hubspotHookPath = '/hooks/hubspot';
  * rewrote; without it, the scheme and Host the request arrived with (X-Forwarded-* honoured
  * only from the proxies named in REFSYNC_TRUST_PROXY).
  */
-function signedUrl(ctx: AppContext, request: FastifyRequest): string {
-  if (ctx.config.publicUrlGiven) {
+function signedUrl(ingest: HookIngest, request: FastifyRequest): string {
+  if (ingest.config.publicUrlGiven) {
     const queryAt = request.url.indexOf('?');
     const query = queryAt === -1 ? '' : request.url.slice(queryAt);
-    return `${ctx.config.publicUrl.replace(/\/+$/, '')}${hubspotHookPath}${query}`;
+    return `${ingest.config.publicUrl.replace(/\/+$/, '')}${hubspotHookPath}${query}`;
   }
   return `${request.protocol}://${request.host}${request.url}`;
 }
@@ -33,7 +30,7 @@ function signedUrl(ctx: AppContext, request: FastifyRequest): string {
  * connection are logged and answered 2xx too: an error would only make HubSpot retry them
  * for a day.
  */
-export const hubspotHookRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
+export const hubspotHookRoutes: FastifyPluginAsyncZod<{ ingest: HookIngest }> = async (app, { ingest }) => {
   // Raw bytes: a re-serialized body would no longer match its signature.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => {
@@ -57,15 +54,15 @@ export const hubspotHookRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = asy
       // The signature is checked over the raw bytes before they are parsed, so an unsigned
       // request costs no JSON parse. HubSpot signs with the app's client secret, which every
       // connection made through that app shares: each distinct secret is tried once.
-      const rows = await ctx.db.select().from(connections).where(eq(connections.provider, 'hubspot'));
+      const rows = await ingest.connectionsWithClientSecret('hubspot');
       const signed = {
         method: request.method,
-        url: signedUrl(ctx, request),
+        url: signedUrl(ingest, request),
         rawBody,
         headers: request.headers,
       };
-      const options = { allowLegacy: ctx.config.hubspotLegacySignatures };
-      const secretOf = new Map(rows.map((row) => [row.id, ctx.secrets.open(row.clientSecretSealed)]));
+      const options = { allowLegacy: ingest.config.hubspotLegacySignatures };
+      const secretOf = new Map(rows.map((row) => [row.id, row.clientSecret]));
       const checks = new Map<string, SignatureCheck>();
       for (const secret of new Set(secretOf.values())) {
         checks.set(secret, checkHubspotSignature(signed, secret, options));
@@ -115,7 +112,7 @@ export const hubspotHookRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = asy
           return;
         }
         const entries = byWorkspace.get(row.workspaceId) ?? [];
-        entries.push(hubspotEntry(row.id, event, originals[index]));
+        entries.push(hubspotEntry(ingest, row.id, event, originals[index]));
         byWorkspace.set(row.workspaceId, entries);
       });
       if (skipped > 0) {
@@ -125,7 +122,7 @@ export const hubspotHookRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = asy
         );
       }
       for (const [workspaceId, entries] of byWorkspace) {
-        await recordSalesEntries(ctx, workspaceId, entries);
+        await ingest.record(workspaceId, entries);
       }
       return reply.code(204).send();
     },

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { ownValue, storableJson, valueIssues } from '../../core/outside-input.ts';
-import { type IncomingEntry, refusalFor } from '../entries/record.ts';
+import { ownValue, storableJson } from '../../../core/outside-input.ts';
+import type { HookIngest, IncomingEntry } from '../../hooks.ts';
 
 const id = z.union([z.number().int().nonnegative(), z.string().regex(/^\d{1,20}$/)]);
 
@@ -43,13 +43,18 @@ export function objectTypeOf(event: HubspotEvent): string {
  * so all of it is held to the rule for outside input: an event that breaks it is refused
  * (saved `failed`), whatever the rest of its batch.
  */
-export function hubspotEntry(connectionId: string, event: HubspotEvent, received: unknown): IncomingEntry {
+export function hubspotEntry(
+  ingest: HookIngest,
+  connectionId: string,
+  event: HubspotEvent,
+  received: unknown,
+): IncomingEntry {
   return {
     source: 'hubspot_webhook',
     connectionId,
     dedupeKey: `hs:${event.portalId}:${event.eventId}`,
     rawPayload: storableJson(received),
-    refusal: refusalFor(valueIssues(received)),
+    refusal: ingest.refusalOfValue(received),
     objectType: objectTypeOf(event),
     recordId: event.objectId === undefined ? undefined : String(event.objectId),
     fields: event.propertyName === undefined ? {} : { [event.propertyName]: event.propertyValue ?? null },

@@ -1,13 +1,8 @@
 import { createHash } from 'node:crypto';
-import { and, eq } from 'drizzle-orm';
-import type { AppContext } from '../../context.ts';
-import { newId } from '../../core/ids.ts';
-import { storableText } from '../../core/outside-input.ts';
-import { type connections, programs, referrals, salesEntries } from '../../db/schema.ts';
-import { type IncomingEntry, refusalOf } from '../entries/record.ts';
+import type { HookConnection, HookIngest, IncomingEntry } from '../../hooks.ts';
 import type { OutboundMessage, OutboundNotification } from './soap.ts';
 
-type ConnectionRow = typeof connections.$inferSelect;
+type ConnectionRow = HookConnection;
 
 /**
  * Salesforce org IDs come as 15 characters (case-sensitive) or 18 (the same 15 plus a
@@ -51,28 +46,19 @@ export function outboundEntries(
  * bytes sent again are the same entry.
  */
 export async function keepMalformedMessage(
-  ctx: AppContext,
+  ingest: HookIngest,
   connection: ConnectionRow,
   source: 'salesforce_outbound' | 'salesforce_transition',
   rawPayload: string,
   parserMessage: string,
 ): Promise<void> {
   const digest = createHash('sha256').update(rawPayload, 'utf8').digest('hex');
-  await ctx.db
-    .insert(salesEntries)
-    .values({
-      id: newId('salesEntry'),
-      workspaceId: connection.workspaceId,
-      connectionId: connection.id,
-      source,
-      dedupeKey: `sf:malformed:${digest}`,
-      rawPayload: storableText(rawPayload),
-      status: 'failed',
-      reason: `malformed SOAP: ${storableText(parserMessage)}`,
-      fields: {},
-      receivedFields: {},
-    })
-    .onConflictDoNothing();
+  await ingest.keepUnreadable(connection, {
+    source,
+    dedupeKey: `sf:malformed:${digest}`,
+    rawPayload,
+    reason: `malformed SOAP: ${parserMessage}`,
+  });
 }
 
 /** What the transition URL was asked to do (its query string). */
@@ -105,7 +91,7 @@ function fieldText(fields: Record<string, unknown>, name: string): string | unde
  * rule for outside input is not looked at further: it is saved as a refused entry.
  */
 export async function checkTransition(
-  ctx: AppContext,
+  ingest: HookIngest,
   connection: ConnectionRow,
   notification: OutboundNotification,
   request: TransitionRequest,
@@ -116,7 +102,7 @@ export async function checkTransition(
     source: 'salesforce_transition',
     requestedMilestone: request.status,
   };
-  const refusal = refusalOf(entry);
+  const refusal = ingest.refusalOf(entry);
   if (refusal) return { ok: true, entry: { ...entry, refusal } };
   const referralId = fieldText(notification.fields, request.field);
   if (!referralId) {
@@ -126,20 +112,16 @@ export async function checkTransition(
       message: `Notification ${notification.notificationId}: field ${request.field} holds no referral ID`,
     };
   }
-  const [found] = await ctx.db
-    .select({ milestones: programs.milestones })
-    .from(referrals)
-    .innerJoin(programs, eq(programs.id, referrals.programId))
-    .where(and(eq(referrals.id, referralId), eq(referrals.workspaceId, connection.workspaceId)));
-  if (!found) {
+  const milestones = await ingest.referralMilestones(connection.workspaceId, referralId);
+  if (!milestones) {
     return {
       ok: false,
       status: 404,
       message: `Notification ${notification.notificationId}: referral ${referralId} was not found`,
     };
   }
-  if (!found.milestones.some((milestone) => milestone.code === request.status)) {
-    const codes = found.milestones.map((milestone) => milestone.code).join(', ');
+  if (!milestones.includes(request.status)) {
+    const codes = milestones.join(', ');
     return {
       ok: false,
       status: 422,

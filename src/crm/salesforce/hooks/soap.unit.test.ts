@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sameOrg } from './salesforce-entries.ts';
+import { sameOrg } from './entries.ts';
 import { decodeXmlText, MalformedSoapError, parseOutboundMessage } from './soap.ts';
 
 const envelope = (notifications: string, orgId = '00D5g000000AbCdEAF') =>
