@@ -4,10 +4,11 @@ import type { AppContext } from '../context.ts';
 import { AppError } from '../core/errors.ts';
 import { CrmError } from '../crm/errors.ts';
 import type { CrmConnector, CrmRecord, CrmSession, WriteOutcome } from '../crm/types.ts';
-import { members, pushRecords, referrals } from '../db/schema.ts';
 import type { MemberRow } from '../members/service.ts';
+import { members } from '../members/tables.ts';
 import { programsByIds } from '../programs/service.ts';
 import { changeMilestone } from '../referrals/service.ts';
+import { referrals } from '../referrals/tables.ts';
 import {
   alreadyPushed,
   failureEntry,
@@ -17,6 +18,7 @@ import {
   skippedEntry,
 } from './log-entries.ts';
 import type { PushSettingsRow } from './settings-service.ts';
+import { pushRecords } from './tables.ts';
 import { crmValues, effectiveMappings, emailField, type PushSubject } from './values.ts';
 
 /**

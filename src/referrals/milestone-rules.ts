@@ -1,5 +1,5 @@
 import { AppError } from '../core/errors.ts';
-import type { MilestoneDefinition } from '../db/schema.ts';
+import type { MilestoneDefinition } from '../programs/tables.ts';
 
 /**
  * The rules every milestone change obeys, whoever asks (API, CRM trigger, review):

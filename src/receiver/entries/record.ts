@@ -9,8 +9,8 @@ import {
   textProblem,
   valueIssues,
 } from '../../core/outside-input.ts';
-import { salesEntries } from '../../db/schema.ts';
 import { noteEventsArrived } from '../connection-state.ts';
+import { salesEntries } from '../tables.ts';
 
 export type SalesEntryRow = typeof salesEntries.$inferSelect;
 

@@ -1,5 +1,5 @@
 import type { Provider } from '../../crm/types.ts';
-import type { receiverSettings } from '../../db/schema.ts';
+import type { receiverSettings } from '../tables.ts';
 
 type ReceiverSettingsRow = typeof receiverSettings.$inferSelect;
 
