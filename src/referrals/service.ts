@@ -8,7 +8,13 @@ import { findMemberByCode, getMember } from '../members/service.ts';
 import { applyCustomFields } from '../programs/custom-fields.ts';
 import { getProgram, type ProgramRow } from '../programs/service.ts';
 import type { JobQueue } from '../queue/job-queue.ts';
-import { decideMilestoneChange, milestoneKindOf } from './milestone-rules.ts';
+import {
+  decideMilestoneChange,
+  judgeMilestoneChange,
+  type MilestoneRefusal,
+  milestoneKindOf,
+  refusalError,
+} from './milestone-rules.ts';
 import type {
   CreateReferralInput,
   ListReferralsFilter,
@@ -218,23 +224,44 @@ export interface MilestoneChangeRequest extends Actor {
   overrideDenied: boolean;
 }
 
-/**
- * The one way a referral's milestone changes. The row is locked for the transaction, the
- * rules in milestone-rules.ts decide, and the history entry and the event commit with it.
- */
+export interface MilestoneChanged {
+  referral: ReferralRow;
+  program: ProgramRow;
+  change: MilestoneChangeRow | undefined;
+}
+
+/** A milestone change asked for by a caller: a refusal of the rules is its error. */
 export async function changeMilestone(
   db: Db,
   queue: JobQueue,
   workspaceId: string,
   referralId: string,
   request: MilestoneChangeRequest,
-): Promise<{ referral: ReferralRow; program: ProgramRow; change: MilestoneChangeRow | undefined }> {
+): Promise<MilestoneChanged> {
+  const outcome = await moveMilestone(db, queue, workspaceId, referralId, request);
+  if ('refusal' in outcome) throw refusalError(outcome.refusal);
+  return outcome;
+}
+
+/**
+ * The one way a referral's milestone changes. The row is locked for the transaction, the
+ * rules in milestone-rules.ts decide, and the history entry and the event commit with it. A
+ * refusal of the rules comes back as a value and writes nothing.
+ */
+export async function moveMilestone(
+  db: Db,
+  queue: JobQueue,
+  workspaceId: string,
+  referralId: string,
+  request: MilestoneChangeRequest,
+): Promise<MilestoneChanged | { refusal: MilestoneRefusal }> {
   return db.transaction(async (tx) => {
     const current = await getReferral(tx, workspaceId, referralId, true);
     const program = await getProgram(tx, workspaceId, current.programId);
-    const decision = decideMilestoneChange(program.milestones, current.milestone, request.milestone, {
+    const decision = judgeMilestoneChange(program.milestones, current.milestone, request.milestone, {
       overrideDenied: request.overrideDenied,
     });
+    if (decision.kind === 'refused') return { refusal: decision.refusal };
     if (decision.kind === 'unchanged') return { referral: current, program, change: undefined };
     const [referral] = await tx
       .update(referrals)
