@@ -33,3 +33,38 @@ export async function subjectsPushedAs(db: Db, workspaceId: string, crmIds: stri
     .where(and(eq(pushRecords.workspaceId, workspaceId), inArray(pushRecords.crmId, crmIds)));
   return [...new Set(rows.map((row) => row.subjectId))];
 }
+
+export type PushRecordRow = typeof pushRecords.$inferSelect;
+
+/** The records of `subjectIds` already pushed through one setting. */
+export async function pushedThrough(
+  db: Db,
+  settingsId: string,
+  subjectIds: string[],
+): Promise<PushRecordRow[]> {
+  if (subjectIds.length === 0) return [];
+  return db
+    .select()
+    .from(pushRecords)
+    .where(and(eq(pushRecords.settingsId, settingsId), inArray(pushRecords.subjectId, subjectIds)));
+}
+
+/** Remembers which CRM record a subject became, so it is never created twice. */
+export async function rememberPushed(
+  db: Db,
+  settings: { id: string; workspaceId: string },
+  subjectId: string,
+  record: { crmObject: string; crmId: string; dealId?: string | undefined },
+): Promise<void> {
+  await db
+    .insert(pushRecords)
+    .values({
+      settingsId: settings.id,
+      subjectId,
+      workspaceId: settings.workspaceId,
+      crmObject: record.crmObject,
+      crmId: record.crmId,
+      dealId: record.dealId ?? null,
+    })
+    .onConflictDoNothing();
+}
