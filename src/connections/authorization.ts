@@ -4,7 +4,6 @@ import { notFound } from '../core/errors.ts';
 import { connectors } from '../crm/registry.ts';
 import type { ConnectedAccount, CrmConnector, Provider, TokenSet } from '../crm/types.ts';
 import { uniqueViolation } from '../db/errors.ts';
-import { connections, oauthStates } from '../db/schema.ts';
 import { assertDestination, DestinationRefused } from './destinations.ts';
 import { excerpt, storedError } from './foreign-text.ts';
 import {
@@ -15,6 +14,7 @@ import {
   stateLifetimeMs,
   tokenColumns,
 } from './service.ts';
+import { connections, oauthStates } from './tables.ts';
 
 /** A consent round trip that did not connect; its message is shown on the callback page. */
 export class OAuthCallbackError extends Error {}

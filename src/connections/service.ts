@@ -1,4 +1,4 @@
-import { and, desc, eq, lt, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, lt, sql } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { AppError, type FieldIssue, notFound, validationFailed } from '../core/errors.ts';
 import { newId, randomString } from '../core/ids.ts';
@@ -13,10 +13,10 @@ import type {
   TokenSet,
 } from '../crm/types.ts';
 import type { Db } from '../db/client.ts';
-import { connections, oauthStates } from '../db/schema.ts';
 import type { ReceiverHealth } from '../receiver/connection-state.ts';
 import { assertDestination, baseUrlProblem, DestinationRefused } from './destinations.ts';
 import { excerpt, storedError } from './foreign-text.ts';
+import { connections, oauthStates } from './tables.ts';
 
 export type ConnectionRow = typeof connections.$inferSelect;
 
@@ -146,6 +146,39 @@ export async function getConnection(db: Db, workspaceId: string, id: string): Pr
     .where(and(eq(connections.id, id), eq(connections.workspaceId, workspaceId)));
   if (!row) throw notFound('Connection', id);
   return row;
+}
+
+/**
+ * A connection by ID alone (jobs and hooks carry no caller's workspace), or undefined; with
+ * `workspaceId`, only that workspace's.
+ */
+export async function findConnection(
+  db: Db,
+  id: string,
+  workspaceId?: string,
+): Promise<ConnectionRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(connections)
+    .where(
+      and(
+        eq(connections.id, id),
+        workspaceId === undefined ? undefined : eq(connections.workspaceId, workspaceId),
+      ),
+    );
+  return row;
+}
+
+/** Which of these connections are connected (consent given, tokens accepted). */
+export async function connectedAmong(
+  db: Db,
+  ids: string[],
+): Promise<Array<{ id: string; workspaceId: string }>> {
+  if (ids.length === 0) return [];
+  return db
+    .select({ id: connections.id, workspaceId: connections.workspaceId })
+    .from(connections)
+    .where(and(inArray(connections.id, ids), eq(connections.status, 'connected')));
 }
 
 export async function listConnections(db: Db, workspaceId: string): Promise<ConnectionRow[]> {

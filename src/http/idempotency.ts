@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { sha256Hex } from '../core/crypto.ts';
 import { AppError } from '../core/errors.ts';
 import type { Db } from '../db/client.ts';
-import { idempotencyKeys } from '../db/schema.ts';
+import { idempotencyKeys } from './tables.ts';
 
 /** How long a key is remembered. */
 const keyLifetimeMs = 24 * 3600 * 1000;

@@ -1,14 +1,14 @@
-import { and, desc, eq, gte, lt, type SQL, sql } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, lt, type SQL, sql } from 'drizzle-orm';
 import { AppError, notFound } from '../core/errors.ts';
 import { newId, randomString } from '../core/ids.ts';
 import { decodeCursor, type Page, toPage } from '../core/pagination.ts';
 import type { Db } from '../db/client.ts';
 import { uniqueViolation } from '../db/errors.ts';
-import { members } from '../db/schema.ts';
 import { applyCustomFields } from '../programs/custom-fields.ts';
 import { getProgram, type ProgramRow } from '../programs/service.ts';
 import type { JobQueue } from '../queue/job-queue.ts';
 import type { CreateMemberInput, ListMembersFilter, MemberView, UpdateMemberInput } from './schemas.ts';
+import { members } from './tables.ts';
 
 export type MemberRow = typeof members.$inferSelect;
 
@@ -170,6 +170,36 @@ export async function findMemberByCode(
     .from(members)
     .where(and(eq(members.programId, programId), sql`lower(${members.referralCode}) = lower(${code})`));
   return row;
+}
+
+/** How another capability names a member of a program; codes and emails compare without case. */
+export type MemberKey = 'referralCode' | 'email' | 'externalId' | 'id';
+
+export async function findMemberInProgram(
+  db: Db,
+  programId: string,
+  key: MemberKey,
+  value: string,
+): Promise<MemberRow | undefined> {
+  const match: Record<MemberKey, SQL> = {
+    referralCode: sql`lower(${members.referralCode}) = lower(${value})`,
+    email: sql`lower(${members.email}) = lower(${value})`,
+    externalId: eq(members.externalId, value),
+    id: eq(members.id, value),
+  };
+  const [row] = await db
+    .select()
+    .from(members)
+    .where(and(eq(members.programId, programId), match[key]));
+  return row;
+}
+
+export async function membersByIds(db: Db, workspaceId: string, ids: string[]): Promise<MemberRow[]> {
+  if (ids.length === 0) return [];
+  return db
+    .select()
+    .from(members)
+    .where(and(eq(members.workspaceId, workspaceId), inArray(members.id, ids)));
 }
 
 export async function updateMember(

@@ -1,5 +1,5 @@
 import { type FieldIssue, validationFailed } from '../core/errors.ts';
-import type { CustomFieldDefinition } from '../db/schema.ts';
+import type { CustomFieldDefinition } from './tables.ts';
 
 const emailPattern = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const datePattern = /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/;

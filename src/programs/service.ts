@@ -1,10 +1,11 @@
-import { and, count, desc, eq, inArray, lt } from 'drizzle-orm';
+import { and, desc, eq, inArray, lt } from 'drizzle-orm';
 import { AppError, notFound } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
 import { decodeCursor, type Page, toPage } from '../core/pagination.ts';
 import type { Db } from '../db/client.ts';
-import { type MilestoneDefinition, programs, referrals } from '../db/schema.ts';
+import { referralCountsAt } from '../referrals/service.ts';
 import type { CreateProgramInput, ProgramView, UpdateProgramInput } from './schemas.ts';
+import { type MilestoneDefinition, programs } from './tables.ts';
 
 export type ProgramRow = typeof programs.$inferSelect;
 
@@ -90,11 +91,7 @@ export async function updateProgram(
       const kept = new Set(input.milestones.map((m) => m.code));
       const removed = current.milestones.map((m) => m.code).filter((code) => !kept.has(code));
       if (removed.length > 0) {
-        const inUse = await tx
-          .select({ milestone: referrals.milestone, count: count() })
-          .from(referrals)
-          .where(and(eq(referrals.programId, id), inArray(referrals.milestone, removed)))
-          .groupBy(referrals.milestone);
+        const inUse = await referralCountsAt(tx, id, removed);
         if (inUse.length > 0) {
           const list = inUse.map((row) => `${row.milestone} (${row.count} referrals)`).join(', ');
           throw new AppError(

@@ -1,21 +1,14 @@
-import { and, eq, inArray } from 'drizzle-orm';
 import { ConnectionNeedsReauth, withCrm } from '../connections/service.ts';
 import type { AppContext } from '../context.ts';
-import { AppError } from '../core/errors.ts';
 import { CrmError } from '../crm/errors.ts';
-import type { CrmConnector, CrmRecord, CrmSession, WriteOutcome } from '../crm/types.ts';
-import { members, pushRecords, referrals } from '../db/schema.ts';
-import type { MemberRow } from '../members/service.ts';
+import type { CrmConnector, CrmRecord, CrmSession } from '../crm/types.ts';
+import { membersByIds } from '../members/service.ts';
 import { programsByIds } from '../programs/service.ts';
-import { changeMilestone } from '../referrals/service.ts';
-import {
-  alreadyPushed,
-  failureEntry,
-  type LogInput,
-  type LogWriter,
-  logWriter,
-  skippedEntry,
-} from './log-entries.ts';
+import { findReferrals } from '../referrals/service.ts';
+import { createRecords, type PendingUpdate, patiently, RetryLater, updateRecords } from './crm-writes.ts';
+import { EXISTING_POLICIES } from './existing-policies.ts';
+import { alreadyPushed, type LogInput, type LogWriter, logWriter } from './log-entries.ts';
+import { pushedThrough, rememberPushed } from './records.ts';
 import type { PushSettingsRow } from './settings-service.ts';
 import { crmValues, effectiveMappings, emailField, type PushSubject } from './values.ts';
 
@@ -38,38 +31,6 @@ import { crmValues, effectiveMappings, emailField, type PushSubject } from './va
  * job retries with backoff.
  */
 
-/** Wait inline for a short rate-limit window instead of failing the whole batch. */
-const maxInlineWaitMs = 15_000;
-
-/**
- * Some records of a batch failed in a way that can pass (a later collection call hit a limit
- * or an outage). They are logged already; this makes the job retry them.
- */
-class RetryLater extends Error {
-  constructor(readonly crmError: CrmError) {
-    super(crmError.message);
-    this.name = 'RetryLater';
-  }
-}
-
-function retryIfAnyRetryable(outcomes: WriteOutcome[]): void {
-  const retryable = outcomes.find((outcome) => !outcome.ok && outcome.error.retryable);
-  if (retryable && !retryable.ok) throw new RetryLater(retryable.error);
-}
-
-async function patiently<T>(call: () => Promise<T>): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await call();
-    } catch (error) {
-      const wait =
-        error instanceof CrmError && error.kind === 'rate_limited' ? error.retryAfterMs : undefined;
-      if (wait === undefined || wait > maxInlineWaitMs || attempt >= 3) throw error;
-      await new Promise((resolve) => setTimeout(resolve, wait));
-    }
-  }
-}
-
 async function loadSubjects(
   ctx: AppContext,
   settings: PushSettingsRow,
@@ -78,22 +39,16 @@ async function loadSubjects(
   const workspaceId = settings.workspaceId;
   const programs = await programsByIds(ctx.db, workspaceId, [settings.programId]);
   const program = programs.get(settings.programId);
-  if (!program) return [];
+  if (!program || ids.length === 0) return [];
   if (settings.subject === 'member') {
-    const rows = await ctx.db
-      .select()
-      .from(members)
-      .where(and(eq(members.workspaceId, workspaceId), inArray(members.id, ids)));
+    const rows = await membersByIds(ctx.db, workspaceId, ids);
     return rows.map((member) => ({ id: member.id, referral: undefined, member, program }));
   }
-  const rows = await ctx.db
-    .select()
-    .from(referrals)
-    .where(and(eq(referrals.workspaceId, workspaceId), inArray(referrals.id, ids)));
+  const rows = await findReferrals(ctx.db, workspaceId, null, { by: 'ids', ids });
   const memberIds = [...new Set(rows.flatMap((row) => (row.memberId ? [row.memberId] : [])))];
-  const memberRows: MemberRow[] =
-    memberIds.length === 0 ? [] : await ctx.db.select().from(members).where(inArray(members.id, memberIds));
-  const byId = new Map(memberRows.map((member) => [member.id, member]));
+  const byId = new Map(
+    (await membersByIds(ctx.db, workspaceId, memberIds)).map((member) => [member.id, member]),
+  );
   return rows.map((referral) => ({
     id: referral.id,
     referral,
@@ -116,10 +71,7 @@ export async function pushSubjects(
   if (unique.length === 0) return;
   const log = logWriter(ctx, settings);
 
-  const done = await ctx.db
-    .select()
-    .from(pushRecords)
-    .where(and(eq(pushRecords.settingsId, settings.id), inArray(pushRecords.subjectId, unique)));
+  const done = await pushedThrough(ctx.db, settings.id, unique);
   const doneIds = new Set(done.map((record) => record.subjectId));
   await log(
     await alreadyPushed(
@@ -128,13 +80,11 @@ export async function pushSubjects(
       done.filter((record) => requested.has(record.subjectId)),
     ),
   );
-  const subjects = (
-    await loadSubjects(
-      ctx,
-      settings,
-      unique.filter((id) => !doneIds.has(id)),
-    )
-  ).filter(Boolean);
+  const subjects = await loadSubjects(
+    ctx,
+    settings,
+    unique.filter((id) => !doneIds.has(id)),
+  );
   if (subjects.length === 0) return;
 
   try {
@@ -173,41 +123,13 @@ export async function pushSubjects(
 }
 
 async function stillPending(ctx: AppContext, settings: PushSettingsRow, subjects: PushSubject[]) {
-  const recorded = await ctx.db
-    .select({ subjectId: pushRecords.subjectId })
-    .from(pushRecords)
-    .where(
-      and(
-        eq(pushRecords.settingsId, settings.id),
-        inArray(
-          pushRecords.subjectId,
-          subjects.map((subject) => subject.id),
-        ),
-      ),
-    );
+  const recorded = await pushedThrough(
+    ctx.db,
+    settings.id,
+    subjects.map((subject) => subject.id),
+  );
   const ids = new Set(recorded.map((row) => row.subjectId));
   return subjects.filter((subject) => !ids.has(subject.id));
-}
-
-async function remember(
-  ctx: AppContext,
-  settings: PushSettingsRow,
-  subjectId: string,
-  crmObject: string,
-  crmId: string,
-  dealId?: string,
-) {
-  await ctx.db
-    .insert(pushRecords)
-    .values({
-      settingsId: settings.id,
-      subjectId,
-      workspaceId: settings.workspaceId,
-      crmObject,
-      crmId,
-      dealId: dealId ?? null,
-    })
-    .onConflictDoNothing();
 }
 
 async function pushThroughCrm(
@@ -243,7 +165,7 @@ async function pushThroughCrm(
     for (const subject of open) {
       const record = byReferral.get(subject.id);
       if (!record) continue;
-      await remember(ctx, settings, subject.id, object, record.id);
+      await rememberPushed(ctx.db, settings, subject.id, { crmObject: object, crmId: record.id });
       adopted.push({
         subjectId: subject.id,
         action: 'created',
@@ -281,12 +203,7 @@ async function pushThroughCrm(
   }
 
   const toCreate: PushSubject[] = [];
-  const toUpdate: Array<{
-    subject: PushSubject;
-    record: CrmRecord;
-    object: string;
-    values: Record<string, unknown>;
-  }> = [];
+  const toUpdate: PendingUpdate[] = [];
   const entries: LogInput[] = [];
   for (const subject of open) {
     const values = valuesOf.get(subject.id) ?? {};
@@ -309,243 +226,15 @@ async function pushThroughCrm(
       ? `${object} ${record.id} (converted to ${target.object} ${target.id})`
       : `${object} ${record.id}`;
     const named = { object: target.object, id: target.id, url: url(target.object, target.id) };
-    switch (settings.existingPolicy) {
-      case 'do_nothing':
-        await remember(ctx, settings, subject.id, target.object, target.id);
-        entries.push(
-          skippedEntry(subject.id, named, `The email already matches ${about}; policy do_nothing`),
-        );
-        break;
-      case 'fill_blank': {
-        const blanks = Object.fromEntries(
-          Object.entries(values).filter(([field]) => {
-            const current = record.values[field];
-            return current === undefined || current === null || current === '';
-          }),
-        );
-        if (Object.keys(blanks).length === 0) {
-          await remember(ctx, settings, subject.id, target.object, target.id);
-          entries.push(
-            skippedEntry(
-              subject.id,
-              named,
-              `The email already matches ${about}, which has no blank mapped field`,
-            ),
-          );
-        } else {
-          toUpdate.push({ subject, record, object: target.object, values: blanks });
-        }
-        break;
-      }
-      case 'overwrite':
-        toUpdate.push({ subject, record, object: target.object, values });
-        break;
-      case 'deny': {
-        const age = record.createdAt ? Date.now() - record.createdAt.getTime() : Number.POSITIVE_INFINITY;
-        await remember(ctx, settings, subject.id, target.object, target.id);
-        // A younger record was probably made for this very referral by another integration.
-        if (age < settings.denyGraceMinutes * 60_000) {
-          entries.push(
-            skippedEntry(
-              subject.id,
-              named,
-              `The email matches ${about}, created less than ${settings.denyGraceMinutes} minutes ago (probably for this referral by another integration); not denied`,
-            ),
-          );
-          break;
-        }
-        entries.push(await deny(ctx, settings, subject, about, named));
-        break;
-      }
-      case 'create_duplicate':
-        toCreate.push(subject);
-        break;
-    }
+    const match = { subject, values, record, target: named, about };
+    const outcome = await EXISTING_POLICIES[settings.existingPolicy](ctx, settings, match);
+    if (outcome.kind === 'create') toCreate.push(subject);
+    else if (outcome.kind === 'update') {
+      toUpdate.push({ subject, record, object: target.object, values: outcome.values });
+    } else entries.push(outcome.entry);
   }
   await log(entries);
 
   await createRecords(ctx, settings, toCreate, valuesOf, session, connector, log);
   await updateRecords(ctx, settings, toUpdate, session, connector, log);
-}
-
-async function deny(
-  ctx: AppContext,
-  settings: PushSettingsRow,
-  subject: PushSubject,
-  about: string,
-  target: { object: string; id: string; url: string | undefined },
-): Promise<LogInput> {
-  const denied = subject.program.milestones.find((milestone) => milestone.kind === 'denied');
-  const base = { subjectId: subject.id, crmObject: target.object, crmId: target.id, crmUrl: target.url };
-  if (!denied) {
-    return {
-      ...base,
-      action: 'failed',
-      message: `The email matches ${about}, but the program has no denied milestone`,
-    };
-  }
-  try {
-    await changeMilestone(ctx.db, ctx.queue, settings.workspaceId, subject.id, {
-      milestone: denied.code,
-      reason: `Already in the CRM as ${about}`,
-      overrideDenied: false,
-      actor: `crm:${settings.connectionId}`,
-    });
-    return {
-      ...base,
-      action: 'denied',
-      message: `The email already matches ${about}; moved to ${denied.code}`,
-    };
-  } catch (error) {
-    if (error instanceof AppError) {
-      return { ...base, action: 'failed', message: `The email matches ${about}, but: ${error.message}` };
-    }
-    throw error;
-  }
-}
-
-async function createRecords(
-  ctx: AppContext,
-  settings: PushSettingsRow,
-  subjects: PushSubject[],
-  valuesOf: Map<string, Record<string, unknown>>,
-  session: CrmSession,
-  connector: CrmConnector,
-  log: LogWriter,
-): Promise<void> {
-  const object = settings.crmObject;
-  for (let start = 0; start < subjects.length; start += connector.batchSize) {
-    const chunk = subjects.slice(start, start + connector.batchSize);
-    const outcomes = await patiently(() =>
-      connector.create(
-        session,
-        object,
-        chunk.map((subject) => valuesOf.get(subject.id) ?? {}),
-        { allowDuplicates: settings.existingPolicy === 'create_duplicate' },
-      ),
-    );
-    const entries: LogInput[] = [];
-    for (const [index, subject] of chunk.entries()) {
-      const outcome = outcomes[index];
-      if (!outcome) continue;
-      if (!outcome.ok) {
-        entries.push(failureEntry(subject.id, object, outcome));
-        continue;
-      }
-      let dealId: string | undefined;
-      const notes: string[] = [];
-      if (settings.deal && connector.createDeal) {
-        const deal = await patiently(
-          () =>
-            connector.createDeal?.(session, {
-              pipeline: settings.deal?.pipeline ?? '',
-              stage: settings.deal?.stage ?? '',
-              name: settings.deal?.name ?? '',
-              contactId: outcome.id,
-            }) ?? Promise.resolve(undefined),
-        );
-        if (deal?.ok) dealId = deal.id;
-        else if (deal) notes.push(`the deal was not created: ${deal.error.crmCode}: ${deal.error.message}`);
-      }
-      const campaignValue = subject.referral?.customFields.crm_campaign_id;
-      const campaignId =
-        typeof campaignValue === 'string' && campaignValue ? campaignValue : settings.campaignId;
-      let campaignFailure: LogInput | undefined;
-      if (campaignId && connector.addToCampaign) {
-        const member = await patiently(
-          () =>
-            connector.addToCampaign?.(session, campaignId, object, outcome.id) ?? Promise.resolve(undefined),
-        );
-        // The record exists either way: its own entry says `created`, this one what the campaign refused.
-        if (member && !member.ok) {
-          campaignFailure = failureEntry(subject.id, 'Campaign', member, {
-            object: 'Campaign',
-            id: campaignId,
-            url: connector.recordUrl(session, 'Campaign', campaignId),
-          });
-        }
-      }
-      await remember(ctx, settings, subject.id, object, outcome.id, dealId);
-      entries.push({
-        subjectId: subject.id,
-        action: 'created',
-        crmObject: object,
-        crmId: outcome.id,
-        crmUrl: connector.recordUrl(session, object, outcome.id),
-        message:
-          notes.length > 0
-            ? `Created, but ${notes.join('; ')}`
-            : dealId
-              ? `Created with deal ${dealId}`
-              : undefined,
-      });
-      if (campaignFailure) entries.push(campaignFailure);
-    }
-    await log(entries);
-    retryIfAnyRetryable(outcomes);
-  }
-}
-
-async function updateRecords(
-  ctx: AppContext,
-  settings: PushSettingsRow,
-  updates: Array<{
-    subject: PushSubject;
-    record: CrmRecord;
-    object: string;
-    values: Record<string, unknown>;
-  }>,
-  session: CrmSession,
-  connector: CrmConnector,
-  log: LogWriter,
-): Promise<void> {
-  const byObject = new Map<string, typeof updates>();
-  for (const update of updates) byObject.set(update.object, [...(byObject.get(update.object) ?? []), update]);
-  for (const [object, list] of byObject) {
-    // A converted Lead's Contact has other fields: send only the ones it has.
-    let allowed: Set<string> | undefined;
-    if (object !== settings.crmObject) {
-      const fields = await patiently(() => connector.describe(session, object));
-      allowed = new Set(fields.filter((field) => field.updateable).map((field) => field.name.toLowerCase()));
-    }
-    for (let start = 0; start < list.length; start += connector.batchSize) {
-      const chunk = list.slice(start, start + connector.batchSize);
-      const targets = chunk.map((update) => ({
-        id: update.record.convertedContactId ?? update.record.id,
-        values: Object.fromEntries(
-          Object.entries(update.values).filter(([field]) => !allowed || allowed.has(field.toLowerCase())),
-        ),
-      }));
-      const outcomes = await patiently(() => connector.update(session, object, targets));
-      const entries: LogInput[] = [];
-      for (const [index, update] of chunk.entries()) {
-        const outcome = outcomes[index];
-        const target = targets[index];
-        if (!outcome || !target) continue;
-        if (!outcome.ok) {
-          entries.push(
-            failureEntry(update.subject.id, object, outcome, {
-              object,
-              id: target.id,
-              url: connector.recordUrl(session, object, target.id),
-            }),
-          );
-          continue;
-        }
-        await remember(ctx, settings, update.subject.id, object, target.id);
-        entries.push({
-          subjectId: update.subject.id,
-          action: 'updated',
-          crmObject: object,
-          crmId: target.id,
-          crmUrl: connector.recordUrl(session, object, target.id),
-          message: `The email already matches ${object} ${target.id}; ${
-            settings.existingPolicy === 'fill_blank' ? 'filled blank fields' : 'overwrote mapped fields'
-          }: ${Object.keys(target.values).join(', ')}`,
-        });
-      }
-      await log(entries);
-      retryIfAnyRetryable(outcomes);
-    }
-  }
 }

@@ -2,8 +2,8 @@ import { and, asc, eq, inArray, isNotNull } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { newId } from '../core/ids.ts';
 import type { WriteOutcome } from '../crm/types.ts';
-import { pushLog, type pushRecords } from '../db/schema.ts';
 import type { PushSettingsRow } from './settings-service.ts';
+import { pushLog, type pushRecords } from './tables.ts';
 
 /** The push log entries one push writes, built in one place each. */
 

@@ -3,8 +3,8 @@ import type { AppContext } from '../context.ts';
 import { notFound } from '../core/errors.ts';
 import { decodeCursor, type Page, toPage } from '../core/pagination.ts';
 import { type Db, queryRows } from '../db/client.ts';
-import { pushLog } from '../db/schema.ts';
 import { getPushSettings } from './settings-service.ts';
+import { pushLog } from './tables.ts';
 
 export type PushLogRow = typeof pushLog.$inferSelect;
 

@@ -1,6 +1,6 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
-import { pushRecords, pushSettings } from '../db/schema.ts';
+import { pushRecords, pushSettings } from './tables.ts';
 
 export interface CrmRecordLink {
   connectionId: string;
@@ -22,4 +22,49 @@ export async function crmRecordsOf(db: Db, workspaceId: string, subjectId: strin
     .from(pushRecords)
     .innerJoin(pushSettings, eq(pushSettings.id, pushRecords.settingsId))
     .where(and(eq(pushRecords.workspaceId, workspaceId), eq(pushRecords.subjectId, subjectId)));
+}
+
+/** The referrals or members pushed as any of these CRM records (each once). */
+export async function subjectsPushedAs(db: Db, workspaceId: string, crmIds: string[]): Promise<string[]> {
+  if (crmIds.length === 0) return [];
+  const rows = await db
+    .select({ subjectId: pushRecords.subjectId })
+    .from(pushRecords)
+    .where(and(eq(pushRecords.workspaceId, workspaceId), inArray(pushRecords.crmId, crmIds)));
+  return [...new Set(rows.map((row) => row.subjectId))];
+}
+
+export type PushRecordRow = typeof pushRecords.$inferSelect;
+
+/** The records of `subjectIds` already pushed through one setting. */
+export async function pushedThrough(
+  db: Db,
+  settingsId: string,
+  subjectIds: string[],
+): Promise<PushRecordRow[]> {
+  if (subjectIds.length === 0) return [];
+  return db
+    .select()
+    .from(pushRecords)
+    .where(and(eq(pushRecords.settingsId, settingsId), inArray(pushRecords.subjectId, subjectIds)));
+}
+
+/** Remembers which CRM record a subject became, so it is never created twice. */
+export async function rememberPushed(
+  db: Db,
+  settings: { id: string; workspaceId: string },
+  subjectId: string,
+  record: { crmObject: string; crmId: string; dealId?: string | undefined },
+): Promise<void> {
+  await db
+    .insert(pushRecords)
+    .values({
+      settingsId: settings.id,
+      subjectId,
+      workspaceId: settings.workspaceId,
+      crmObject: record.crmObject,
+      crmId: record.crmId,
+      dealId: record.dealId ?? null,
+    })
+    .onConflictDoNothing();
 }

@@ -8,9 +8,9 @@ import { connectors } from '../crm/registry.ts';
 import type { CrmConnector, CrmSession } from '../crm/types.ts';
 import type { Db } from '../db/client.ts';
 import { uniqueViolation } from '../db/errors.ts';
-import { type PushMapping, pushSettings } from '../db/schema.ts';
 import { getProgram } from '../programs/service.ts';
 import type { CreatePushSettingsInput, UpdatePushSettingsInput } from './schemas.ts';
+import { type PushMapping, pushSettings } from './tables.ts';
 import { planMappings } from './validate.ts';
 
 export type PushSettingsRow = typeof pushSettings.$inferSelect;

@@ -1,4 +1,4 @@
-import type { CustomFieldDefinition } from '../db/schema.ts';
+import type { CustomFieldDefinition } from '../programs/tables.ts';
 
 /** The kind of value a mapping source yields, to check it against the CRM field's type. */
 export type SourceType = CustomFieldDefinition['type'];

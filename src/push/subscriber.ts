@@ -1,11 +1,11 @@
 import { and, eq } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
-import { pushSettings } from '../db/schema.ts';
 import type { EventJob } from '../queue/events.ts';
 import { defineSubscriber } from '../queue/subscriber.ts';
 import { pushSubjects } from './engine.ts';
 import { unfinishedSubjects } from './log-service.ts';
 import { activeSettingsFor, type PushSettingsRow } from './settings-service.ts';
+import { pushSettings } from './tables.ts';
 
 type PushEvent = 'referral.created' | 'member.created' | 'push.requested' | 'connection.reconnected';
 

@@ -1,7 +1,8 @@
 import type { FieldIssue } from '../core/errors.ts';
 import type { CrmConnector, CrmField, CrmFieldType } from '../crm/types.ts';
-import type { CustomFieldDefinition, PushMapping } from '../db/schema.ts';
+import type { CustomFieldDefinition } from '../programs/tables.ts';
 import { type SourceType, sourceType } from './sources.ts';
+import type { PushMapping } from './tables.ts';
 
 const textTargets: CrmFieldType[] = ['string', 'textarea', 'email', 'phone', 'url', 'picklist', 'other'];
 

@@ -1,9 +1,9 @@
 import type { CrmConnector } from '../crm/types.ts';
-import type { PushMapping } from '../db/schema.ts';
 import type { MemberRow } from '../members/service.ts';
 import { referralLink } from '../members/service.ts';
 import type { ProgramRow } from '../programs/service.ts';
 import type { ReferralRow } from '../referrals/service.ts';
+import type { PushMapping } from './tables.ts';
 
 /** What one push reads from: the referral (absent for a member push), its member, its program. */
 export interface PushSubject {

@@ -6,9 +6,9 @@ import { newId } from '../core/ids.ts';
 import type { Metrics } from '../core/metrics.ts';
 import type { Database, Db } from '../db/client.ts';
 import { databaseUnavailable } from '../db/errors.ts';
-import { events } from '../db/schema.ts';
 import type { DomainEvents, EventJob, EventType } from './events.ts';
 import type { EventSubscriber } from './subscriber.ts';
+import { events } from './tables.ts';
 
 /** Default for `EventSubscriber.expireInSeconds`. */
 export const DEFAULT_JOB_EXPIRY_SECONDS = 60;

@@ -1,5 +1,5 @@
 import { AppError } from '../core/errors.ts';
-import type { MilestoneDefinition } from '../db/schema.ts';
+import type { MilestoneDefinition } from '../programs/tables.ts';
 
 /**
  * The rules every milestone change obeys, whoever asks (API, CRM trigger, review):
@@ -14,40 +14,78 @@ export type MilestoneDecision =
   | { kind: 'unchanged'; target: MilestoneDefinition }
   | { kind: 'move'; target: MilestoneDefinition; overridesDenied: boolean };
 
+/** A change the rules refuse: an outcome of the request, returned as a value. */
+export interface MilestoneRefusal {
+  code: 'unknown_milestone' | 'referral_locked' | 'referral_denied';
+  message: string;
+  details: unknown;
+}
+
+export type MilestoneJudgement = MilestoneDecision | { kind: 'refused'; refusal: MilestoneRefusal };
+
+export function judgeMilestoneChange(
+  milestones: readonly MilestoneDefinition[],
+  currentCode: string,
+  targetCode: string,
+  options: { overrideDenied: boolean },
+): MilestoneJudgement {
+  const target = milestones.find((m) => m.code === targetCode);
+  if (!target) {
+    const known = milestones.map((m) => m.code).join(', ');
+    return refused(
+      'unknown_milestone',
+      `milestone: ${targetCode} is not a milestone of this program (${known})`,
+      [{ field: 'milestone', message: `unknown milestone code; one of ${known}` }],
+    );
+  }
+  if (currentCode === targetCode) return { kind: 'unchanged', target };
+  const current = milestones.find((m) => m.code === currentCode);
+  if (current?.kind === 'approved') {
+    return refused(
+      'referral_locked',
+      `The referral is at ${current.code}, an approved milestone, and can no longer change`,
+      { milestone: current.code, kind: current.kind },
+    );
+  }
+  if (current?.kind === 'denied' && !options.overrideDenied) {
+    return refused(
+      'referral_denied',
+      `The referral is at ${current.code}, a denied milestone; send overrideDenied: true to move it`,
+      { milestone: current.code, kind: current.kind },
+    );
+  }
+  return { kind: 'move', target, overridesDenied: current?.kind === 'denied' };
+}
+
+function refused(code: MilestoneRefusal['code'], message: string, details: unknown): MilestoneJudgement {
+  return { kind: 'refused', refusal: { code, message, details } };
+}
+
+/** A refusal as the error a caller of the API gets (409 or 422 by its code). */
+export function refusalError(refusal: MilestoneRefusal): AppError {
+  return new AppError(refusal.code, refusal.message, { details: refusal.details });
+}
+
+/** The rules above for a caller that asked for the change: a refusal is its error. */
 export function decideMilestoneChange(
   milestones: readonly MilestoneDefinition[],
   currentCode: string,
   targetCode: string,
   options: { overrideDenied: boolean },
 ): MilestoneDecision {
-  const target = milestones.find((m) => m.code === targetCode);
-  if (!target) {
-    const known = milestones.map((m) => m.code).join(', ');
-    throw new AppError(
-      'unknown_milestone',
-      `milestone: ${targetCode} is not a milestone of this program (${known})`,
-      {
-        details: [{ field: 'milestone', message: `unknown milestone code; one of ${known}` }],
-      },
-    );
-  }
-  if (currentCode === targetCode) return { kind: 'unchanged', target };
-  const current = milestones.find((m) => m.code === currentCode);
-  if (current?.kind === 'approved') {
-    throw new AppError(
-      'referral_locked',
-      `The referral is at ${current.code}, an approved milestone, and can no longer change`,
-      { details: { milestone: current.code, kind: current.kind } },
-    );
-  }
-  if (current?.kind === 'denied' && !options.overrideDenied) {
-    throw new AppError(
-      'referral_denied',
-      `The referral is at ${current.code}, a denied milestone; send overrideDenied: true to move it`,
-      { details: { milestone: current.code, kind: current.kind } },
-    );
-  }
-  return { kind: 'move', target, overridesDenied: current?.kind === 'denied' };
+  const judgement = judgeMilestoneChange(milestones, currentCode, targetCode, options);
+  if (judgement.kind === 'refused') throw refusalError(judgement.refusal);
+  return judgement;
+}
+
+/**
+ * Where a referral goes when the CRM already has its person (push policy deny): the program's
+ * first denied milestone, or none.
+ */
+export function deniedMilestoneOf(
+  milestones: readonly MilestoneDefinition[],
+): MilestoneDefinition | undefined {
+  return milestones.find((milestone) => milestone.kind === 'denied');
 }
 
 export function milestoneKindOf(milestones: readonly MilestoneDefinition[], code: string) {
@@ -84,13 +122,6 @@ export interface MilestoneStep {
   overrideDenied: boolean;
 }
 
-/** Refusals of the rules above: outcomes of a request, not failures. */
-export const MILESTONE_REFUSALS: ReadonlySet<string> = new Set([
-  'referral_locked',
-  'referral_denied',
-  'unknown_milestone',
-]);
-
 /**
  * Where one step leaves a referral at `current`, without writing anything: the backward rule
  * first, then the rules above, in the order a CRM event is applied. Replaying CRM events in
@@ -104,15 +135,9 @@ export function stepMilestone(
   if (step.milestone === null) return { milestone: current, refusal: undefined };
   const back = backwardRefusal(milestones, current, step.milestone, step.allowBackward);
   if (back) return { milestone: current, refusal: back };
-  try {
-    const decision = decideMilestoneChange(milestones, current, step.milestone, {
-      overrideDenied: step.overrideDenied,
-    });
-    return { milestone: decision.target.code, refusal: undefined };
-  } catch (error) {
-    if (error instanceof AppError && MILESTONE_REFUSALS.has(error.code)) {
-      return { milestone: current, refusal: error.message };
-    }
-    throw error;
-  }
+  const judgement = judgeMilestoneChange(milestones, current, step.milestone, {
+    overrideDenied: step.overrideDenied,
+  });
+  if (judgement.kind === 'refused') return { milestone: current, refusal: judgement.refusal.message };
+  return { milestone: judgement.target.code, refusal: undefined };
 }

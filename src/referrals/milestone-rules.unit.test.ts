@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../core/errors.ts';
 import { defaultMilestones } from '../programs/service.ts';
-import { decideMilestoneChange } from './milestone-rules.ts';
+import { decideMilestoneChange, deniedMilestoneOf, judgeMilestoneChange } from './milestone-rules.ts';
 
 describe('decideMilestoneChange', () => {
   const cases: Array<{
@@ -49,5 +49,28 @@ describe('decideMilestoneChange', () => {
     expect(decision).toMatchObject({ kind: 'move', overridesDenied: true });
     const plain = decideMilestoneChange(defaultMilestones, 'submitted', 'won', { overrideDenied: true });
     expect(plain).toMatchObject({ kind: 'move', overridesDenied: false });
+  });
+
+  it('returns refusals as values when judged, naming the rule and the milestone', () => {
+    expect(judgeMilestoneChange(defaultMilestones, 'won', 'lost', { overrideDenied: true })).toEqual({
+      kind: 'refused',
+      refusal: {
+        code: 'referral_locked',
+        message: 'The referral is at won, an approved milestone, and can no longer change',
+        details: { milestone: 'won', kind: 'approved' },
+      },
+    });
+    expect(judgeMilestoneChange(defaultMilestones, 'lost', 'won', { overrideDenied: false })).toMatchObject({
+      kind: 'refused',
+      refusal: { code: 'referral_denied' },
+    });
+    expect(
+      judgeMilestoneChange(defaultMilestones, 'submitted', 'closed', { overrideDenied: false }),
+    ).toMatchObject({ kind: 'refused', refusal: { code: 'unknown_milestone' } });
+  });
+
+  it('chooses the first denied milestone for a push denied by the CRM, or none', () => {
+    expect(deniedMilestoneOf(defaultMilestones)?.code).toBe('lost');
+    expect(deniedMilestoneOf(defaultMilestones.filter((m) => m.kind !== 'denied'))).toBeUndefined();
   });
 });

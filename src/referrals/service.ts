@@ -1,14 +1,20 @@
-import { and, asc, desc, eq, gte, lt, type SQL, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gte, inArray, like, lt, type SQL, sql } from 'drizzle-orm';
 import { AppError, notFound } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
 import { decodeCursor, type Page, toPage } from '../core/pagination.ts';
 import type { Db } from '../db/client.ts';
-import { milestoneChanges, referrals } from '../db/schema.ts';
+import { escapeLike } from '../db/like.ts';
 import { findMemberByCode, getMember } from '../members/service.ts';
 import { applyCustomFields } from '../programs/custom-fields.ts';
 import { getProgram, type ProgramRow } from '../programs/service.ts';
 import type { JobQueue } from '../queue/job-queue.ts';
-import { decideMilestoneChange, milestoneKindOf } from './milestone-rules.ts';
+import {
+  decideMilestoneChange,
+  judgeMilestoneChange,
+  type MilestoneRefusal,
+  milestoneKindOf,
+  refusalError,
+} from './milestone-rules.ts';
 import type {
   CreateReferralInput,
   ListReferralsFilter,
@@ -17,6 +23,7 @@ import type {
   UpdateReferralInput,
 } from './schemas.ts';
 import { referralDetailFields } from './schemas.ts';
+import { milestoneChanges, referrals } from './tables.ts';
 
 export type ReferralRow = typeof referrals.$inferSelect;
 export type MilestoneChangeRow = typeof milestoneChanges.$inferSelect;
@@ -217,23 +224,44 @@ export interface MilestoneChangeRequest extends Actor {
   overrideDenied: boolean;
 }
 
-/**
- * The one way a referral's milestone changes. The row is locked for the transaction, the
- * rules in milestone-rules.ts decide, and the history entry and the event commit with it.
- */
+export interface MilestoneChanged {
+  referral: ReferralRow;
+  program: ProgramRow;
+  change: MilestoneChangeRow | undefined;
+}
+
+/** A milestone change asked for by a caller: a refusal of the rules is its error. */
 export async function changeMilestone(
   db: Db,
   queue: JobQueue,
   workspaceId: string,
   referralId: string,
   request: MilestoneChangeRequest,
-): Promise<{ referral: ReferralRow; program: ProgramRow; change: MilestoneChangeRow | undefined }> {
+): Promise<MilestoneChanged> {
+  const outcome = await moveMilestone(db, queue, workspaceId, referralId, request);
+  if ('refusal' in outcome) throw refusalError(outcome.refusal);
+  return outcome;
+}
+
+/**
+ * The one way a referral's milestone changes. The row is locked for the transaction, the
+ * rules in milestone-rules.ts decide, and the history entry and the event commit with it. A
+ * refusal of the rules comes back as a value and writes nothing.
+ */
+export async function moveMilestone(
+  db: Db,
+  queue: JobQueue,
+  workspaceId: string,
+  referralId: string,
+  request: MilestoneChangeRequest,
+): Promise<MilestoneChanged | { refusal: MilestoneRefusal }> {
   return db.transaction(async (tx) => {
     const current = await getReferral(tx, workspaceId, referralId, true);
     const program = await getProgram(tx, workspaceId, current.programId);
-    const decision = decideMilestoneChange(program.milestones, current.milestone, request.milestone, {
+    const decision = judgeMilestoneChange(program.milestones, current.milestone, request.milestone, {
       overrideDenied: request.overrideDenied,
     });
+    if (decision.kind === 'refused') return { refusal: decision.refusal };
     if (decision.kind === 'unchanged') return { referral: current, program, change: undefined };
     const [referral] = await tx
       .update(referrals)
@@ -292,4 +320,57 @@ export async function listReferrals(
     .orderBy(desc(referrals.id))
     .limit(filter.limit + 1);
   return toPage(rows, filter.limit, (row) => row);
+}
+
+/** Where other capabilities look referrals up: by ID, external ID, email domain or last name. */
+export type ReferralLookup =
+  | { by: 'ids'; ids: string[] }
+  | { by: 'externalId'; externalId: string }
+  /** Emails ending in `@domain`, case-insensitive. */
+  | { by: 'emailDomain'; domain: string }
+  /** The last name exactly as given, lower case. */
+  | { by: 'lastNameLower'; lastName: string };
+
+/** Referrals of the workspace (of one program, unless `programId` is null) that a lookup finds. */
+export async function findReferrals(
+  db: Db,
+  workspaceId: string,
+  programId: string | null,
+  lookup: ReferralLookup,
+): Promise<ReferralRow[]> {
+  if (lookup.by === 'ids' && lookup.ids.length === 0) return [];
+  const conditions: SQL[] = [eq(referrals.workspaceId, workspaceId)];
+  if (programId !== null) conditions.push(eq(referrals.programId, programId));
+  switch (lookup.by) {
+    case 'ids':
+      conditions.push(inArray(referrals.id, lookup.ids));
+      break;
+    case 'externalId':
+      conditions.push(eq(referrals.externalId, lookup.externalId));
+      break;
+    case 'emailDomain':
+      conditions.push(like(sql`lower(${referrals.email})`, `%@${escapeLike(lookup.domain)}`));
+      break;
+    case 'lastNameLower':
+      conditions.push(sql`lower(${referrals.lastName}) = ${lookup.lastName}`);
+      break;
+  }
+  return db
+    .select()
+    .from(referrals)
+    .where(and(...conditions));
+}
+
+/** How many referrals of a program are at each of `codes` (codes nobody is at are left out). */
+export async function referralCountsAt(
+  db: Db,
+  programId: string,
+  codes: string[],
+): Promise<Array<{ milestone: string; count: number }>> {
+  if (codes.length === 0) return [];
+  return db
+    .select({ milestone: referrals.milestone, count: count() })
+    .from(referrals)
+    .where(and(eq(referrals.programId, programId), inArray(referrals.milestone, codes)))
+    .groupBy(referrals.milestone);
 }

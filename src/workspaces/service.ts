@@ -4,7 +4,7 @@ import { safeEqual, sha256Hex } from '../core/crypto.ts';
 import { AppError, notFound } from '../core/errors.ts';
 import { newId, randomString } from '../core/ids.ts';
 import type { Db } from '../db/client.ts';
-import { apiKeys, workspaces } from '../db/schema.ts';
+import { apiKeys, workspaces } from './tables.ts';
 
 const keyAlphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 

@@ -10,8 +10,8 @@ import {
   valueIssues,
 } from '../../core/outside-input.ts';
 import type { IncomingEntry } from '../../crm/hooks.ts';
-import { salesEntries } from '../../db/schema.ts';
 import { noteEventsArrived } from '../connection-state.ts';
+import { salesEntries } from '../tables.ts';
 
 export type SalesEntryRow = typeof salesEntries.$inferSelect;
 

@@ -1,7 +1,7 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import type { Provider } from '../../crm/types.ts';
 import type { Db } from '../../db/client.ts';
-import { salesEntries } from '../../db/schema.ts';
+import { salesEntries } from '../tables.ts';
 import { polledObject } from './plan.ts';
 
 /**

@@ -1,7 +1,7 @@
 import { ownValue } from '../../core/outside-input.ts';
 import { connectors } from '../../crm/registry.ts';
 import type { Provider } from '../../crm/types.ts';
-import type { receiverSettings } from '../../db/schema.ts';
+import type { receiverSettings } from '../tables.ts';
 
 type ReceiverSettingsRow = typeof receiverSettings.$inferSelect;
 

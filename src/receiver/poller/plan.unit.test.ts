@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { MatchRule, StatusTrigger } from '../../db/schema.ts';
+import type { MatchRule, StatusTrigger } from '../tables.ts';
 import { pollTargets } from './plan.ts';
 
 const trigger = (object: string, field: string): StatusTrigger => ({

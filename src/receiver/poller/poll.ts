@@ -1,10 +1,10 @@
 import { and, eq } from 'drizzle-orm';
-import { ConnectionNeedsReauth, withCrm } from '../../connections/service.ts';
+import { ConnectionNeedsReauth, findConnection, withCrm } from '../../connections/service.ts';
 import type { AppContext } from '../../context.ts';
 import type { CrmRecord } from '../../crm/types.ts';
-import { connections, receiverSettings } from '../../db/schema.ts';
 import { notePollCompleted, pollCursorOf } from '../connection-state.ts';
 import { type IncomingEntry, recordSalesEntries } from '../entries/record.ts';
+import { receiverSettings } from '../tables.ts';
 import { newestReceived } from './known-versions.ts';
 import { type PollTarget, pollTargets } from './plan.ts';
 
@@ -94,7 +94,7 @@ export async function pollConnection(
   options: PollerOptions = {},
 ): Promise<PollOutcome> {
   const settings = resolvePollerOptions(options);
-  const [connection] = await ctx.db.select().from(connections).where(eq(connections.id, connectionId));
+  const connection = await findConnection(ctx.db, connectionId);
   if (!connection) return { status: 'skipped', reason: 'The connection no longer exists.' };
   if (connection.status !== 'connected') {
     return { status: 'skipped', reason: `The connection is ${connection.status}.` };

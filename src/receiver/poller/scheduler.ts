@@ -1,6 +1,7 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, isNotNull } from 'drizzle-orm';
+import { connectedAmong } from '../../connections/service.ts';
 import type { AppContext } from '../../context.ts';
-import { connections, receiverSettings } from '../../db/schema.ts';
+import { receiverSettings } from '../tables.ts';
 import { type PollerOptions, pollConnection } from './poll.ts';
 
 /**
@@ -64,11 +65,14 @@ export async function requestPoll(
 
 /** Offers one throttled poll job per connection that the receiver listens to. */
 async function offerDuePolls(ctx: AppContext): Promise<void> {
-  const due = await ctx.db
-    .selectDistinct({ id: connections.id, workspaceId: connections.workspaceId })
-    .from(connections)
-    .innerJoin(receiverSettings, eq(receiverSettings.connectionId, connections.id))
-    .where(and(eq(connections.status, 'connected'), eq(receiverSettings.enabled, true)));
+  const listened = await ctx.db
+    .selectDistinct({ connectionId: receiverSettings.connectionId })
+    .from(receiverSettings)
+    .where(and(isNotNull(receiverSettings.connectionId), eq(receiverSettings.enabled, true)));
+  const due = await connectedAmong(
+    ctx.db,
+    listened.flatMap((row) => (row.connectionId ? [row.connectionId] : [])),
+  );
   for (const connection of due) {
     await ctx.queue.boss.sendThrottled(
       POLL_QUEUE,

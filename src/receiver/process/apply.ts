@@ -2,13 +2,8 @@ import type { AppContext } from '../../context.ts';
 import { AppError } from '../../core/errors.ts';
 import type { Db } from '../../db/client.ts';
 import { getProgram } from '../../programs/service.ts';
-import {
-  backwardRefusal,
-  MILESTONE_REFUSALS,
-  type MilestoneStep,
-  stepMilestone,
-} from '../../referrals/milestone-rules.ts';
-import { changeMilestone, createReferral, getReferral, updateReferral } from '../../referrals/service.ts';
+import { backwardRefusal, type MilestoneStep, stepMilestone } from '../../referrals/milestone-rules.ts';
+import { createReferral, getReferral, moveMilestone, updateReferral } from '../../referrals/service.ts';
 import type { SalesEntryRow } from '../entries/record.ts';
 import {
   foldLate,
@@ -145,18 +140,16 @@ export async function applyPlan(
   if (plan.milestone && program) {
     refusal = backwardRefusal(program.milestones, current.milestone, plan.milestone, plan.allowBackward);
     if (!refusal) {
-      try {
-        const { change } = await changeMilestone(tx, ctx.queue, entry.workspaceId, referralId, {
-          milestone: plan.milestone,
-          actor,
-          reason: `sales entry ${entry.id}`,
-          feedback: plan.feedback ?? undefined,
-          overrideDenied: plan.overrideDenied,
-        });
-        if (change) changes.milestone = { from: change.fromMilestone, to: change.toMilestone };
-      } catch (error) {
-        if (!(error instanceof AppError) || !MILESTONE_REFUSALS.has(error.code)) throw error;
-        refusal = error.message;
+      const moved = await moveMilestone(tx, ctx.queue, entry.workspaceId, referralId, {
+        milestone: plan.milestone,
+        actor,
+        reason: `sales entry ${entry.id}`,
+        feedback: plan.feedback ?? undefined,
+        overrideDenied: plan.overrideDenied,
+      });
+      if ('refusal' in moved) refusal = moved.refusal.message;
+      else if (moved.change) {
+        changes.milestone = { from: moved.change.fromMilestone, to: moved.change.toMilestone };
       }
     }
   }
@@ -192,19 +185,15 @@ async function applyLate(
   if (fold.with === currentMilestone || currentMilestone !== fold.without) {
     return { refusal: newer, note: undefined };
   }
-  try {
-    const { change } = await changeMilestone(tx, ctx.queue, entry.workspaceId, request.referralId, {
-      milestone: fold.with,
-      actor: request.actor,
-      reason: `sales entry ${entry.id}`,
-      feedback: plan.feedback ?? undefined,
-      overrideDenied: true,
-    });
-    if (change) changes.milestone = { from: change.fromMilestone, to: change.toMilestone };
-  } catch (error) {
-    if (!(error instanceof AppError) || !MILESTONE_REFUSALS.has(error.code)) throw error;
-    return { refusal: `${error.message}; ${newer}`, note: undefined };
-  }
+  const moved = await moveMilestone(tx, ctx.queue, entry.workspaceId, request.referralId, {
+    milestone: fold.with,
+    actor: request.actor,
+    reason: `sales entry ${entry.id}`,
+    feedback: plan.feedback ?? undefined,
+    overrideDenied: true,
+  });
+  if ('refusal' in moved) return { refusal: `${moved.refusal.message}; ${newer}`, note: undefined };
+  if (moved.change) changes.milestone = { from: moved.change.fromMilestone, to: moved.change.toMilestone };
   return {
     refusal: undefined,
     note:

@@ -1,8 +1,9 @@
 import { and, eq, gte, inArray, ne } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
-import { type MilestoneDefinition, salesEntries } from '../../db/schema.ts';
+import type { MilestoneDefinition } from '../../programs/tables.ts';
 import { type MilestoneStep, stepMilestone } from '../../referrals/milestone-rules.ts';
 import type { SalesEntryRow } from '../entries/record.ts';
+import { salesEntries } from '../tables.ts';
 
 /**
  * Kept in `changes.ordering` of every entry applied to a referral with a CRM time, refused

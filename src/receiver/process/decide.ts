@@ -1,9 +1,9 @@
 import type { AppContext } from '../../context.ts';
-import type { ProcessRules, StatusTrigger } from '../../db/schema.ts';
 import { getProgram } from '../../programs/service.ts';
 import { milestoneKindOf } from '../../referrals/milestone-rules.ts';
 import type { SalesEntryRow } from '../entries/record.ts';
 import type { ReceiverSettingsRow } from '../settings/service.ts';
+import type { ProcessRules, StatusTrigger } from '../tables.ts';
 import { memberMatch } from './member-match.ts';
 import { type EntryPlan, fieldChanges } from './plan.ts';
 import type { EntryRecords } from './records.ts';

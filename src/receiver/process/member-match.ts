@@ -1,7 +1,5 @@
-import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
-import { members } from '../../db/schema.ts';
-import type { MemberRow } from '../../members/service.ts';
+import { findMemberInProgram, type MemberKey, type MemberRow } from '../../members/service.ts';
 import type { ReceiverSettingsRow } from '../settings/service.ts';
 import { asText } from './objects.ts';
 import { type EntryRecords, lookup } from './records.ts';
@@ -11,55 +9,15 @@ type MemberMatchOn = 'referralCode' | 'memberEmail' | 'memberExternalId' | 'memb
 interface MemberRule {
   /** How the value reads in a failure reason. */
   label: string;
-  find(db: Db, programId: string, value: string): Promise<MemberRow | undefined>;
+  key: MemberKey;
 }
-
-const first = async (rows: Promise<MemberRow[]>) => (await rows)[0];
 
 /** Every way to find a member; a missing one is a compile error. */
 const MEMBER_RULES: Record<MemberMatchOn, MemberRule> = {
-  referralCode: {
-    label: 'referral code',
-    find: (db, programId, value) =>
-      first(
-        db
-          .select()
-          .from(members)
-          .where(
-            and(eq(members.programId, programId), sql`lower(${members.referralCode}) = lower(${value})`),
-          ),
-      ),
-  },
-  memberEmail: {
-    label: 'member email',
-    find: (db, programId, value) =>
-      first(
-        db
-          .select()
-          .from(members)
-          .where(and(eq(members.programId, programId), sql`lower(${members.email}) = lower(${value})`)),
-      ),
-  },
-  memberExternalId: {
-    label: 'member external ID',
-    find: (db, programId, value) =>
-      first(
-        db
-          .select()
-          .from(members)
-          .where(and(eq(members.programId, programId), eq(members.externalId, value))),
-      ),
-  },
-  memberId: {
-    label: 'member ID',
-    find: (db, programId, value) =>
-      first(
-        db
-          .select()
-          .from(members)
-          .where(and(eq(members.programId, programId), eq(members.id, value))),
-      ),
-  },
+  referralCode: { label: 'referral code', key: 'referralCode' },
+  memberEmail: { label: 'member email', key: 'email' },
+  memberExternalId: { label: 'member external ID', key: 'externalId' },
+  memberId: { label: 'member ID', key: 'id' },
 };
 
 export type MemberMatch =
@@ -80,7 +38,7 @@ export async function memberMatch(
     const matchOn = rule.matchOn as MemberMatchOn;
     const how = MEMBER_RULES[matchOn];
     if (!how) continue;
-    const member = await how.find(db, settings.programId, value);
+    const member = await findMemberInProgram(db, settings.programId, how.key, value);
     if (member) return { found: true, member, method: `member_${matchOn}` };
     tried.push(`${how.label} ${value} matches no member`);
   }

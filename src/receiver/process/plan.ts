@@ -1,4 +1,4 @@
-import type { CustomFieldDefinition } from '../../db/schema.ts';
+import type { CustomFieldDefinition } from '../../programs/tables.ts';
 import {
   type ReceiverSettingsRow,
   STANDARD_REFERRAL_FIELDS,

@@ -1,13 +1,13 @@
 import { and, eq, sql } from 'drizzle-orm';
-import { ConnectionNeedsReauth } from '../../connections/service.ts';
+import { ConnectionNeedsReauth, findConnection } from '../../connections/service.ts';
 import type { AppContext } from '../../context.ts';
 import { AppError } from '../../core/errors.ts';
 import { CrmError } from '../../crm/errors.ts';
 import type { Db } from '../../db/client.ts';
-import { connections, salesEntries } from '../../db/schema.ts';
 import type { SalesEntryRow } from '../entries/record.ts';
 import { canMove, type EntryStatus } from '../entries/states.ts';
 import { settingsFor } from '../settings/service.ts';
+import { salesEntries } from '../tables.ts';
 import { applyPlan } from './apply.ts';
 import { type Decision, decide, type MatchInfo } from './decide.ts';
 import type { EntryOrigin } from './objects.ts';
@@ -21,10 +21,7 @@ export function actorOf(entry: Pick<SalesEntryRow, 'connectionId'>): string {
 
 async function originOf(db: Db, entry: SalesEntryRow): Promise<EntryOrigin | undefined> {
   if (entry.connectionId === null) return 'api';
-  const [connection] = await db
-    .select({ provider: connections.provider })
-    .from(connections)
-    .where(and(eq(connections.id, entry.connectionId), eq(connections.workspaceId, entry.workspaceId)));
+  const connection = await findConnection(db, entry.connectionId, entry.workspaceId);
   return connection?.provider;
 }
 

@@ -1,9 +1,7 @@
-import { and, eq, inArray, like, type SQL, sql } from 'drizzle-orm';
 import { ownValue } from '../../core/outside-input.ts';
 import type { Db } from '../../db/client.ts';
-import { escapeLike } from '../../db/like.ts';
-import { pushRecords, referrals } from '../../db/schema.ts';
-import type { ReferralRow } from '../../referrals/service.ts';
+import { subjectsPushedAs } from '../../push/records.ts';
+import { findReferrals, type ReferralRow } from '../../referrals/service.ts';
 import type { ReceiverSettingsRow } from '../settings/service.ts';
 import { emailDomain, FUZZY_SCORES, normalizeCompany, normalizeEmail, normalizeText } from './fuzzy.ts';
 import { asText, fieldValue, GENERIC_PERSON_FIELDS, objectsOf, type PersonFields } from './objects.ts';
@@ -37,16 +35,8 @@ interface Person {
 
 const REFERRAL_ID = /^ref_[0-9a-z]{26}$/;
 
-function inProgram(programId: string | null): SQL[] {
-  return programId === null ? [] : [eq(referrals.programId, programId)];
-}
-
-async function byId(db: Db, workspaceId: string, programId: string | null, ids: string[]) {
-  if (ids.length === 0) return [];
-  return db
-    .select()
-    .from(referrals)
-    .where(and(eq(referrals.workspaceId, workspaceId), inArray(referrals.id, ids), ...inProgram(programId)));
+function byId(db: Db, workspaceId: string, programId: string | null, ids: string[]) {
+  return findReferrals(db, workspaceId, programId, { by: 'ids', ids });
 }
 
 function only(rows: ReferralRow[]): ReferralRow | undefined {
@@ -84,16 +74,7 @@ export async function directMatch(
       const found = hit(only(await byId(db, workspaceId, programId, [value])), 'referral_id');
       if (found) return found;
     } else {
-      const rows = await db
-        .select()
-        .from(referrals)
-        .where(
-          and(
-            eq(referrals.workspaceId, workspaceId),
-            eq(referrals.externalId, value),
-            ...inProgram(programId),
-          ),
-        );
+      const rows = await findReferrals(db, workspaceId, programId, { by: 'externalId', externalId: value });
       const found = hit(only(rows), 'external_id');
       if (found) return found;
     }
@@ -103,11 +84,7 @@ export async function directMatch(
     ...Object.values(records.related).map((values) => asText(values?.Id)),
   ].filter((id): id is string => typeof id === 'string' && id !== '');
   if (crmIds.length > 0) {
-    const pushed = await db
-      .select({ subjectId: pushRecords.subjectId })
-      .from(pushRecords)
-      .where(and(eq(pushRecords.workspaceId, workspaceId), inArray(pushRecords.crmId, crmIds)));
-    const ids = [...new Set(pushed.map((row) => row.subjectId))];
+    const ids = await subjectsPushedAs(db, workspaceId, crmIds);
     const found = hit(only(await byId(db, workspaceId, programId, ids)), 'pushed_record');
     if (found) return found;
   }
@@ -197,16 +174,10 @@ export async function fuzzyMatch(
     const domain = emailDomain(email);
     const domains = domain === 'gmail.com' ? ['gmail.com', 'googlemail.com'] : [domain];
     for (const candidateDomain of domains) {
-      const rows = await db
-        .select()
-        .from(referrals)
-        .where(
-          and(
-            eq(referrals.workspaceId, workspaceId),
-            eq(referrals.programId, programId),
-            like(sql`lower(${referrals.email})`, `%@${escapeLike(candidateDomain)}`),
-          ),
-        );
+      const rows = await findReferrals(db, workspaceId, programId, {
+        by: 'emailDomain',
+        domain: candidateDomain,
+      });
       byEmail.push(...rows.filter((row) => normalizeEmail(row.email ?? undefined) === email));
     }
   }
@@ -216,16 +187,10 @@ export async function fuzzyMatch(
   const byName: ReferralRow[] = [];
   for (const person of people) {
     if (!person.firstName || !person.lastName || !person.company) continue;
-    const rows = await db
-      .select()
-      .from(referrals)
-      .where(
-        and(
-          eq(referrals.workspaceId, workspaceId),
-          eq(referrals.programId, programId),
-          sql`lower(${referrals.lastName}) = ${person.lastNameLower}`,
-        ),
-      );
+    const rows = await findReferrals(db, workspaceId, programId, {
+      by: 'lastNameLower',
+      lastName: person.lastNameLower,
+    });
     byName.push(
       ...rows.filter(
         (row) =>

@@ -1,4 +1,4 @@
-import type { StatusTrigger } from '../../db/schema.ts';
+import type { StatusTrigger } from '../tables.ts';
 import { asText } from './objects.ts';
 import { type EntryRecords, lookup } from './records.ts';
 

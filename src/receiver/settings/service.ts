@@ -1,5 +1,5 @@
 import { and, asc, eq, isNull, type SQL } from 'drizzle-orm';
-import { getConnection, withCrm } from '../../connections/service.ts';
+import { findConnection, getConnection, withCrm } from '../../connections/service.ts';
 import type { AppContext } from '../../context.ts';
 import { AppError, type FieldIssue, notFound, validationFailed } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
@@ -7,10 +7,10 @@ import { CrmError } from '../../crm/errors.ts';
 import type { CrmField } from '../../crm/types.ts';
 import type { Db } from '../../db/client.ts';
 import { uniqueViolation } from '../../db/errors.ts';
-import { connections, type MatchRule, type ProcessRules, receiverSettings } from '../../db/schema.ts';
 import { getProgram, type ProgramRow } from '../../programs/service.ts';
 import { type ReferralDetailField, referralDetailFields } from '../../referrals/schemas.ts';
 import { canonicalObject, type EntryOrigin, objectsOf } from '../process/objects.ts';
+import { type MatchRule, type ProcessRules, receiverSettings } from '../tables.ts';
 import type {
   CreateReceiverSettingsInput,
   ReceiverSettingsView,
@@ -133,7 +133,7 @@ async function checkAgainstCrm(
   candidate: Candidate,
 ): Promise<void> {
   if (connectionId === null) return;
-  const [connection] = await ctx.db.select().from(connections).where(eq(connections.id, connectionId));
+  const connection = await findConnection(ctx.db, connectionId);
   if (connection?.status !== 'connected') return;
   const named: Array<{ object: string; field: string; path: string }> = [
     ...candidate.statusTriggers.map((rule, index) => ({ ...rule, path: `statusTriggers.${index}.field` })),

@@ -1,6 +1,6 @@
 import type { FieldIssue } from '../../core/errors.ts';
 import type { CrmField } from '../../crm/types.ts';
-import type { StatusTrigger } from '../../db/schema.ts';
+import type { StatusTrigger } from '../tables.ts';
 
 /** How many allowed values an issue lists before it stops. */
 const LISTED_VALUES = 30;

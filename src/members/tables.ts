@@ -1,0 +1,35 @@
+import { sql } from 'drizzle-orm';
+import { index, jsonb, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { createdAt, updatedAt } from '../db/columns.ts';
+import { programs } from '../programs/tables.ts';
+import { workspaces } from '../workspaces/tables.ts';
+
+export const members = pgTable(
+  'members',
+  {
+    id: text('id').primaryKey(),
+    workspaceId: text('workspace_id')
+      .notNull()
+      .references(() => workspaces.id),
+    programId: text('program_id')
+      .notNull()
+      .references(() => programs.id),
+    firstName: text('first_name'),
+    lastName: text('last_name'),
+    email: text('email'),
+    phone: text('phone'),
+    externalId: text('external_id'),
+    referralCode: text('referral_code').notNull(),
+    customFields: jsonb('custom_fields').$type<Record<string, unknown>>().notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('members_program_code_idx').on(t.programId, sql`lower(${t.referralCode})`),
+    uniqueIndex('members_program_email_idx').on(t.programId, sql`lower(${t.email})`),
+    uniqueIndex('members_program_external_idx').on(t.programId, t.externalId),
+    index('members_workspace_idx').on(t.workspaceId, t.id),
+    index('members_email_idx').on(t.workspaceId, sql`lower(${t.email})`),
+    index('members_external_idx').on(t.workspaceId, t.externalId),
+  ],
+);
