@@ -164,7 +164,9 @@ export async function applyAsOutcome(
       referralId: result.referralId,
     };
   } catch (error) {
-    if (!(error instanceof AppError) || error.retryable || error.code === 'internal') throw error;
+    if (!(error instanceof AppError) || !error.forCaller || error.retryable || error.code === 'internal') {
+      throw error;
+    }
     return { status: 'failed', reason: error.message, changes: null, referralId: plan.referralId };
   }
 }
