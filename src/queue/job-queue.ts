@@ -7,7 +7,7 @@ import type { Metrics } from '../core/metrics.ts';
 import type { Database, Db } from '../db/client.ts';
 import { databaseUnavailable } from '../db/errors.ts';
 import { events } from '../db/schema.ts';
-import type { DomainEvents, EventJob, EventType } from './events.ts';
+import type { DomainEvents, EventJob, EventJobOf, EventType } from './events.ts';
 import type { EventSubscriber } from './subscriber.ts';
 
 /** Default for `EventSubscriber.expireInSeconds`. */
@@ -202,7 +202,7 @@ export class JobQueue {
     });
     const subscribers = this.#byEvent.get(input.type) ?? [];
     if (subscribers.length === 0) return eventId;
-    const job: EventJob<E> = {
+    const job: EventJobOf<E> = {
       eventId,
       workspaceId: input.workspaceId,
       type: input.type,
