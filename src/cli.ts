@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import { buildApp, prepare, type RefsyncApp } from './app.ts';
 import { ConfigError, isLoopbackHost, loadConfig } from './config.ts';
+import { AppError } from './core/errors.ts';
 import { createLogger } from './core/logger.ts';
 import { openDatabase } from './db/client.ts';
 import { DataDirLockedError } from './db/data-dir-lock.ts';
@@ -115,7 +116,12 @@ const commands: Record<string, { summary: string; usage: string; run(args: strin
   },
 };
 
-class UsageError extends Error {}
+class UsageError extends AppError {
+  constructor(message: string) {
+    super('usage', message, { forCaller: false });
+    this.name = 'UsageError';
+  }
+}
 
 function mainHelp(): string {
   const lines = Object.entries(commands).map(([name, command]) => `  ${name.padEnd(18)} ${command.summary}`);

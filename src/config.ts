@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { AppError } from './core/errors.ts';
 
 const boolFlag = z
   .enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off'])
@@ -102,7 +103,12 @@ export interface Config {
   crmBaseUrls: string[];
 }
 
-export class ConfigError extends Error {}
+export class ConfigError extends AppError {
+  constructor(message: string) {
+    super('invalid_config', message, { forCaller: false });
+    this.name = 'ConfigError';
+  }
+}
 
 function isProxyAddress(entry: string): boolean {
   const [address = '', prefix, ...rest] = entry.split('/');

@@ -1,6 +1,6 @@
 import { and, eq } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
-import { notFound } from '../core/errors.ts';
+import { AppError, notFound } from '../core/errors.ts';
 import { connectors } from '../crm/registry.ts';
 import type { ConnectedAccount, CrmConnector, Provider, TokenSet } from '../crm/types.ts';
 import { uniqueViolation } from '../db/errors.ts';
@@ -17,7 +17,12 @@ import {
 import { connections, oauthStates } from './tables.ts';
 
 /** A consent round trip that did not connect; its message is shown on the callback page. */
-export class OAuthCallbackError extends Error {}
+export class OAuthCallbackError extends AppError {
+  constructor(message: string) {
+    super('oauth_callback_failed', message, { forCaller: false });
+    this.name = 'OAuthCallbackError';
+  }
+}
 
 const accountWord = (provider: Provider) => connectors[provider].names.account;
 

@@ -1,6 +1,7 @@
 import { lookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
 import type { AppContext } from '../context.ts';
+import { AppError } from '../core/errors.ts';
 import { connectors } from '../crm/registry.ts';
 import type { Provider } from '../crm/types.ts';
 
@@ -46,9 +47,9 @@ export function isPrivateAddress(address: string): boolean {
   return privateRanges.check(address, family === 4 ? 'ipv4' : 'ipv6');
 }
 
-export class DestinationRefused extends Error {
+export class DestinationRefused extends AppError {
   constructor(message: string) {
-    super(message);
+    super('destination_refused', message, { forCaller: false });
     this.name = 'DestinationRefused';
   }
 }

@@ -224,12 +224,12 @@ export async function deleteConnection(db: Db, workspaceId: string, id: string):
 }
 
 /** Thrown when a connection cannot be used until a person reconnects it. */
-export class ConnectionNeedsReauth extends Error {
+export class ConnectionNeedsReauth extends AppError {
   constructor(
     readonly connectionId: string,
     message: string,
   ) {
-    super(message);
+    super('connection_needs_reauth', message, { details: { connectionId }, forCaller: false });
     this.name = 'ConnectionNeedsReauth';
   }
 }

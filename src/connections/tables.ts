@@ -1,4 +1,5 @@
 import { index, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import type { Provider } from '../crm/registry.ts';
 import { createdAt, updatedAt } from '../db/columns.ts';
 import { workspaces } from '../workspaces/tables.ts';
 
@@ -13,7 +14,7 @@ export const connections = pgTable(
     workspaceId: text('workspace_id')
       .notNull()
       .references(() => workspaces.id),
-    provider: text('provider').$type<'salesforce' | 'hubspot'>().notNull(),
+    provider: text('provider').$type<Provider>().notNull(),
     name: text('name').notNull(),
     /** pending: waiting for consent; connected; needs_reauth: the CRM refused our tokens. */
     status: text('status').$type<'pending' | 'connected' | 'needs_reauth'>().notNull(),

@@ -1,3 +1,5 @@
+import { AppError } from '../core/errors.ts';
+
 /**
  * What a CRM said when a call failed, kept verbatim, plus what refsync should do about it.
  *
@@ -21,7 +23,7 @@ export type CrmErrorKind =
   | 'converted'
   | 'not_found';
 
-export class CrmError extends Error {
+export class CrmError extends AppError {
   readonly kind: CrmErrorKind;
   /** The CRM's own code: `REQUIRED_FIELD_MISSING`, `VALIDATION_ERROR`, `HTTP_503`, ... */
   readonly crmCode: string;
@@ -35,16 +37,16 @@ export class CrmError extends Error {
     message: string,
     options: { retryAfterMs?: number | undefined; status?: number | undefined; cause?: unknown } = {},
   ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    super('crm_error', message, {
+      cause: options.cause,
+      retryable: kind === 'rate_limited' || kind === 'unavailable' || kind === 'auth',
+      forCaller: false,
+    });
     this.name = 'CrmError';
     this.kind = kind;
     this.crmCode = crmCode;
     this.retryAfterMs = options.retryAfterMs;
     this.status = options.status;
-  }
-
-  get retryable(): boolean {
-    return this.kind === 'rate_limited' || this.kind === 'unavailable' || this.kind === 'auth';
   }
 }
 

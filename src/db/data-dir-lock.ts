@@ -1,11 +1,17 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { AppError } from '../core/errors.ts';
 
 export interface DataDirLock {
   release(): void;
 }
 
-export class DataDirLockedError extends Error {}
+export class DataDirLockedError extends AppError {
+  constructor(message: string) {
+    super('data_dir_locked', message, { forCaller: false });
+    this.name = 'DataDirLockedError';
+  }
+}
 
 function isAlive(pid: number): boolean {
   try {

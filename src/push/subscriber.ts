@@ -35,17 +35,17 @@ async function plan(app: AppContext, jobs: Array<EventJob<PushEvent>>) {
   for (const job of jobs) {
     switch (job.type) {
       case 'referral.created': {
-        const payload = job.payload as EventJob<'referral.created'>['payload'];
+        const { payload } = job;
         for (const settings of await active(payload.programId, 'referral')) add(settings, payload.referralId);
         break;
       }
       case 'member.created': {
-        const payload = job.payload as EventJob<'member.created'>['payload'];
+        const { payload } = job;
         for (const settings of await active(payload.programId, 'member')) add(settings, payload.memberId);
         break;
       }
       case 'push.requested': {
-        const payload = job.payload as EventJob<'push.requested'>['payload'];
+        const { payload } = job;
         const [settings] = await app.db
           .select()
           .from(pushSettings)
@@ -54,7 +54,7 @@ async function plan(app: AppContext, jobs: Array<EventJob<PushEvent>>) {
         break;
       }
       case 'connection.reconnected': {
-        const payload = job.payload as EventJob<'connection.reconnected'>['payload'];
+        const { payload } = job;
         const waiting = await unfinishedSubjects(app.db, job.workspaceId, {
           connectionId: payload.connectionId,
         });

@@ -34,11 +34,17 @@ export const eventTypes = [
   'connection.reconnected',
 ] as const satisfies readonly EventType[];
 
-/** What a job receives: the event, with the workspace it belongs to. */
-export interface EventJob<E extends EventType = EventType> {
+/** One event's job: the event, with the workspace it belongs to. */
+export interface EventJobOf<E extends EventType> {
   eventId: string;
   workspaceId: string;
   type: E;
   subjectId: string;
   payload: DomainEvents[E];
 }
+
+/**
+ * What a job receives: one of the events `E`, told apart by `type`, so a subscriber that
+ * checks the type has the payload of that event.
+ */
+export type EventJob<E extends EventType = EventType> = { [K in E]: EventJobOf<K> }[E];

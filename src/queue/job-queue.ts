@@ -6,7 +6,7 @@ import { newId } from '../core/ids.ts';
 import type { Metrics } from '../core/metrics.ts';
 import type { Database, Db } from '../db/client.ts';
 import { databaseUnavailable } from '../db/errors.ts';
-import type { DomainEvents, EventJob, EventType } from './events.ts';
+import type { DomainEvents, EventJob, EventJobOf, EventType } from './events.ts';
 import type { EventSubscriber } from './subscriber.ts';
 import { events } from './tables.ts';
 
@@ -202,7 +202,7 @@ export class JobQueue {
     });
     const subscribers = this.#byEvent.get(input.type) ?? [];
     if (subscribers.length === 0) return eventId;
-    const job: EventJob<E> = {
+    const job: EventJobOf<E> = {
       eventId,
       workspaceId: input.workspaceId,
       type: input.type,

@@ -121,6 +121,8 @@ export const salesEntries = pgTable(
     requestedMilestone: text('requested_milestone'),
     feedback: text('feedback'),
     attempts: integer('attempts').notNull().default(0),
+    /** Failed because its connection needed reconnecting: processed again once it works. */
+    needsReconnect: boolean('needs_reconnect').notNull().default(false),
     receivedAt: timestamp('received_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
     processedAt: timestamp('processed_at', { withTimezone: true, mode: 'date' }),
   },

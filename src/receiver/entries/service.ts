@@ -1,10 +1,10 @@
-import { and, desc, eq, inArray, like, lt, type SQL } from 'drizzle-orm';
+import { and, desc, eq, inArray, lt, type SQL } from 'drizzle-orm';
 import type { AppContext, Caller } from '../../context.ts';
 import { AppError, notFound } from '../../core/errors.ts';
 import { decodeCursor, type Page, toPage } from '../../core/pagination.ts';
 import type { Db } from '../../db/client.ts';
 import type { EntryPlan } from '../process/plan.ts';
-import { applyAsOutcome, NEEDS_RECONNECT } from '../process/processor.ts';
+import { applyAsOutcome } from '../process/processor.ts';
 import { salesEntries } from '../tables.ts';
 import type { SalesEntryRow } from './record.ts';
 import type { ListEntriesQuery, SalesEntryView } from './schemas.ts';
@@ -101,7 +101,7 @@ async function requeue(ctx: AppContext, tx: Db, workspaceId: string, ids: string
   if (ids.length === 0) return 0;
   const rows = await tx
     .update(salesEntries)
-    .set({ status: 'received', reason: null })
+    .set({ status: 'received', reason: null, needsReconnect: false })
     .where(
       and(
         eq(salesEntries.workspaceId, workspaceId),
@@ -242,7 +242,7 @@ export async function retryAfterReconnect(
           eq(salesEntries.workspaceId, workspaceId),
           eq(salesEntries.connectionId, connectionId),
           eq(salesEntries.status, 'failed'),
-          like(salesEntries.reason, `${NEEDS_RECONNECT}%`),
+          eq(salesEntries.needsReconnect, true),
         ),
       )
       .limit(BULK_LIMIT);

@@ -30,7 +30,8 @@ export interface MatchInfo {
 export type Decision =
   | { kind: 'apply'; plan: EntryPlan; match: MatchInfo }
   | { kind: 'review'; reason: string; plan: EntryPlan | null; match: MatchInfo; notify: boolean }
-  | { kind: 'ignored' | 'failed'; reason: string; match: MatchInfo };
+  | { kind: 'ignored'; reason: string; match: MatchInfo }
+  | { kind: 'failed'; reason: string; match: MatchInfo; needsReconnect?: boolean };
 
 const noMatch = (trigger: StatusTrigger | null): MatchInfo => ({
   referralId: null,

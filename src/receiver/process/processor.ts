@@ -68,23 +68,28 @@ export async function processEntry(ctx: AppContext, workspaceId: string, entryId
   try {
     records = await resolveRecords(ctx, entry, origin, settingsList);
   } catch (error) {
-    const reason = crmFailure(error);
-    if (reason === undefined) throw error;
-    await finish(ctx, entry, undefined, { kind: 'failed', reason, match: nothingFound });
+    const failure = crmFailure(error);
+    if (failure === undefined) throw error;
+    await finish(ctx, entry, undefined, { kind: 'failed', ...failure, match: nothingFound });
     return;
   }
   const decision = await decide(ctx, entry, records, settingsList);
   await finish(ctx, entry, records, decision);
 }
 
-/** How the reason of an entry that failed for its connection begins (retried after reconnecting). */
-export const NEEDS_RECONNECT = 'the connection needs reconnecting';
-
-/** A CRM failure no retry can help (bad field name, reconnect needed) as a reason; others undefined. */
-function crmFailure(error: unknown): string | undefined {
-  if (error instanceof ConnectionNeedsReauth) return `${NEEDS_RECONNECT}: ${error.message}`;
+/**
+ * A CRM failure no retry can help (bad field name, reconnect needed) as a reason; others
+ * undefined. An entry that waits for a reconnect is marked so, and runs again once it is.
+ */
+function crmFailure(error: unknown): { reason: string; needsReconnect: boolean } | undefined {
+  if (error instanceof ConnectionNeedsReauth) {
+    return { reason: `the connection needs reconnecting: ${error.message}`, needsReconnect: true };
+  }
   if (error instanceof CrmError && !error.retryable) {
-    return `reading related records failed: ${error.crmCode}: ${error.message}`;
+    return {
+      reason: `reading related records failed: ${error.crmCode}: ${error.message}`,
+      needsReconnect: false,
+    };
   }
   return undefined;
 }
@@ -161,7 +166,9 @@ export async function applyAsOutcome(
       referralId: result.referralId,
     };
   } catch (error) {
-    if (!(error instanceof AppError) || error.retryable || error.code === 'internal') throw error;
+    if (!(error instanceof AppError) || !error.forCaller || error.retryable || error.code === 'internal') {
+      throw error;
+    }
     return { status: 'failed', reason: error.message, changes: null, referralId: plan.referralId };
   }
 }
@@ -198,6 +205,7 @@ async function finish(
         trigger: decision.match.trigger,
         ...(records ? { objectType: records.object, related: records.related } : {}),
         attempts: sql`${salesEntries.attempts} + 1`,
+        needsReconnect: decision.kind === 'failed' && decision.needsReconnect === true,
         processedAt: new Date(),
       })
       .where(eq(salesEntries.id, entry.id));

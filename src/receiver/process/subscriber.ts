@@ -25,11 +25,11 @@ async function processJobs(app: AppContext, jobs: Array<EventJob<ReceiverEvent>>
       const job = jobs[next++];
       if (!job) continue;
       if (job.type === 'connection.reconnected') {
-        const { connectionId } = job.payload as EventJob<'connection.reconnected'>['payload'];
+        const { connectionId } = job.payload;
         await retryAfterReconnect(app, job.workspaceId, connectionId);
         continue;
       }
-      const { entryId } = job.payload as EventJob<'sales_entry.received'>['payload'];
+      const { entryId } = job.payload;
       try {
         await processEntry(app, job.workspaceId, entryId);
       } catch (error) {

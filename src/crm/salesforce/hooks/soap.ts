@@ -1,4 +1,5 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { AppError } from '../../../core/errors.ts';
 
 /**
  * Reads a Salesforce outbound message (SOAP 1.1 `notifications`). The XML comes from the
@@ -14,9 +15,9 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 type XmlNode = { [key: string]: XmlValue };
 type XmlValue = string | XmlNode | XmlValue[];
 
-export class MalformedSoapError extends Error {
+export class MalformedSoapError extends AppError {
   constructor(message: string) {
-    super(message);
+    super('malformed_soap', message, { forCaller: false });
     this.name = 'MalformedSoapError';
   }
 }
