@@ -181,6 +181,11 @@ export async function connectedAmong(
     .where(and(inArray(connections.id, ids), eq(connections.status, 'connected')));
 }
 
+/** Every connection of one provider, in any workspace (inbound hooks find theirs by account). */
+export async function connectionsOfProvider(db: Db, provider: Provider): Promise<ConnectionRow[]> {
+  return db.select().from(connections).where(eq(connections.provider, provider));
+}
+
 export async function listConnections(db: Db, workspaceId: string): Promise<ConnectionRow[]> {
   return db
     .select()

@@ -1,13 +1,13 @@
-import { and, eq } from 'drizzle-orm';
+import { type ConnectionRow, connectionsOfProvider } from '../../connections/service.ts';
 import type { AppContext } from '../../context.ts';
 import { newId } from '../../core/ids.ts';
 import { storableText, valueIssues } from '../../core/outside-input.ts';
 import type { HookConnection, HookIngest } from '../../crm/hooks.ts';
-import { connections, programs, referrals, salesEntries } from '../../db/schema.ts';
+import { getProgram } from '../../programs/service.ts';
+import { findReferrals } from '../../referrals/service.ts';
 import { recordSalesEntries, refusalFor, refusalOf } from '../entries/record.ts';
+import { salesEntries } from '../tables.ts';
 import { connectionForHook } from './hook-secret.ts';
-
-type ConnectionRow = typeof connections.$inferSelect;
 
 const hookConnection = (row: ConnectionRow): HookConnection => ({
   id: row.id,
@@ -49,19 +49,17 @@ export function hookIngestOf(ctx: AppContext): HookIngest {
       return row && hookConnection(row);
     },
     connectionsWithClientSecret: async (provider) => {
-      const rows = await ctx.db.select().from(connections).where(eq(connections.provider, provider));
+      const rows = await connectionsOfProvider(ctx.db, provider);
       return rows.map((row) => ({
         ...hookConnection(row),
         clientSecret: ctx.secrets.open(row.clientSecretSealed),
       }));
     },
     referralMilestones: async (workspaceId, referralId) => {
-      const [found] = await ctx.db
-        .select({ milestones: programs.milestones })
-        .from(referrals)
-        .innerJoin(programs, eq(programs.id, referrals.programId))
-        .where(and(eq(referrals.id, referralId), eq(referrals.workspaceId, workspaceId)));
-      return found?.milestones.map((milestone) => milestone.code);
+      const [referral] = await findReferrals(ctx.db, workspaceId, null, { by: 'ids', ids: [referralId] });
+      if (!referral) return undefined;
+      const program = await getProgram(ctx.db, workspaceId, referral.programId);
+      return program.milestones.map((milestone) => milestone.code);
     },
   };
 }

@@ -1,15 +1,12 @@
-import { eq } from 'drizzle-orm';
 import type { z } from 'zod';
+import { type ConnectionRow, findConnection } from '../../connections/service.ts';
 import type { AppContext } from '../../context.ts';
 import { safeEqual } from '../../core/crypto.ts';
 import { randomString } from '../../core/ids.ts';
 import { textProblem } from '../../core/outside-input.ts';
 import { connectors, providers } from '../../crm/registry.ts';
 import type { Provider } from '../../crm/types.ts';
-import { connections } from '../../db/schema.ts';
 import { sealedHookSecretOf, storeHookSecret } from '../connection-state.ts';
-
-type ConnectionRow = typeof connections.$inferSelect;
 
 const secretAlphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 /** 40 base62 characters: about 238 bits, and safe in a URL path as is. */
@@ -47,9 +44,7 @@ export async function connectionForHook(
   secret: string,
 ): Promise<ConnectionRow | undefined> {
   // A NUL would make the query itself fail; no connection ID holds one.
-  const [row] = textProblem(connectionId)
-    ? []
-    : await ctx.db.select().from(connections).where(eq(connections.id, connectionId));
+  const row = textProblem(connectionId) ? undefined : await findConnection(ctx.db, connectionId);
   const sealed = row?.provider === provider ? await sealedHookSecretOf(ctx.db, row.id) : null;
   const expected = sealed === null ? undefined : ctx.secrets.open(sealed);
   const matches = safeEqual(expected ?? decoy, secret);
