@@ -9,12 +9,11 @@ import type { Provider } from './registry.ts';
  * it mounts the hooks.
  */
 
-export type SalesEntrySource =
-  | 'salesforce_outbound'
-  | 'salesforce_transition'
-  | 'hubspot_webhook'
-  | 'api'
-  | 'poll';
+/**
+ * Where an entry came from: `api`, `poll`, or one of the `sources` a CRM's hooks declare
+ * (`salesforce_outbound`, `hubspot_webhook`, ...).
+ */
+export type SalesEntrySource = string;
 
 /** One CRM event as an ingest endpoint understood it, before any matching. */
 export interface IncomingEntry {
@@ -84,6 +83,8 @@ export interface HookIngest {
 
 /** A CRM's inbound hooks: its routes, and the URLs to give the CRM for a connection. */
 export interface CrmHooks {
+  /** The sales entry sources this CRM's hooks write (listed by the entries API's filter). */
+  sources: readonly string[];
   /** Registered in a scope of its own, so its body parsers and error handler stay its own. */
   routes: FastifyPluginAsyncZod<{ ingest: HookIngest }>;
   /** The fields this CRM adds to `GET /connections/{id}/hooks`. */

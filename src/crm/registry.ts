@@ -13,3 +13,6 @@ export const providers = all.map((connector) => connector.provider) as [Provider
 export const connectors = Object.fromEntries(
   all.map((connector) => [connector.provider, connector]),
 ) as Record<Provider, CrmConnector>;
+
+/** Every sales entry source the CRMs' hooks write, in registry order. */
+export const hookSources: string[] = all.flatMap((connector) => connector.hooks?.sources ?? []);

@@ -1,15 +1,11 @@
 import { z } from 'zod';
 import { valueIssues } from '../../core/outside-input.ts';
 import { pageQuery } from '../../core/pagination.ts';
+import { hookSources } from '../../crm/registry.ts';
 
 export const entryStatuses = ['received', 'success', 'ignored', 'review', 'failed'] as const;
-export const entrySources = [
-  'salesforce_outbound',
-  'salesforce_transition',
-  'hubspot_webhook',
-  'api',
-  'poll',
-] as const;
+/** Entries sent through the API and found by polls, then each CRM's hook sources (from the registry). */
+export const entrySources: [string, ...string[]] = ['api', 'poll', ...hookSources];
 
 export const listEntriesQuery = z
   .object({

@@ -4,6 +4,7 @@ import { hubspotHookPath, hubspotHookRoutes } from './routes.ts';
 
 /** HubSpot webhooks: one signed URL for the whole app, whatever the connection. */
 export const hubspotHooks: CrmHooks = {
+  sources: ['hubspot_webhook'],
   routes: hubspotHookRoutes,
   urlFields: {
     hubspotWebhookUrl: z.string().describe("The HubSpot app's webhook target URL (one for all portals)"),

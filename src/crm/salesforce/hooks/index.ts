@@ -7,6 +7,7 @@ import { salesforceHookRoutes } from './routes.ts';
  * second one that moves a referral to one milestone.
  */
 export const salesforceHooks: CrmHooks = {
+  sources: ['salesforce_outbound', 'salesforce_transition'],
   routes: salesforceHookRoutes,
   urlFields: {
     salesforceOutboundUrl: z
