@@ -36,6 +36,8 @@ import { pollerRoutes } from './receiver/poller/routes.ts';
 import { startPoller, stopPoller } from './receiver/poller/scheduler.ts';
 import { receiverRoutes } from './receiver/routes.ts';
 import { referralRoutes } from './referrals/routes.ts';
+import { startHoldReleaser, stopHoldReleaser } from './rewards/release.ts';
+import { rewardRoutes } from './rewards/routes.ts';
 import { workspaceRoutes } from './workspaces/routes.ts';
 
 export interface ExtraPlugin {
@@ -158,6 +160,7 @@ export async function buildApp(options: BuildOptions): Promise<RefsyncApp> {
         await secured.register(receiverRoutes, { ctx });
         await secured.register(pollerRoutes, { ctx });
         await secured.register(ingestApiRoutes, { ctx });
+        await secured.register(rewardRoutes, { ctx });
       });
     },
     { prefix: '/api/v1' },
@@ -175,6 +178,7 @@ export async function buildApp(options: BuildOptions): Promise<RefsyncApp> {
       closed = true;
       await server.close();
       await stopPoller(ctx);
+      stopHoldReleaser(ctx);
       await queue.stop(config.shutdownTimeoutMs);
       await database.close();
     },
@@ -187,4 +191,5 @@ export async function prepare(app: RefsyncApp, options: { work: boolean }): Prom
   await app.ctx.queue.start();
   if (options.work) await app.ctx.queue.work(app.ctx);
   if (options.work) await startPoller(app.ctx);
+  if (options.work) startHoldReleaser(app.ctx);
 }

@@ -14,6 +14,7 @@ import {
 
 // Tables owned by a capability live beside its code; they are listed here for the db client and drizzle-kit.
 export * from '../receiver/tables.ts';
+export * from '../rewards/tables.ts';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
 const updatedAt = () => timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
