@@ -152,9 +152,8 @@ describe('rewards end to end', () => {
 
   it('the same webhook delivered 5 times and worked by 3 workers at once rewards each side once', async () => {
     const { customer, referral, deal } = await wonDeal('bo');
-    await Promise.all([1, 2, 3, 4, 5].map(() => webhook(deal.id)));
-    const first = await settledRewards(api, referral.id, 2);
-    // Redeliver the milestone event to the rewards queue itself, 5 times over 3 concurrent "workers".
+    // The webhook arrives 5 times while 3 workers also get the milestone event 5 times each,
+    // all at once: they race to issue the same two rewards.
     const job = {
       eventId: 'evt_redelivered',
       workspaceId,
@@ -163,11 +162,14 @@ describe('rewards end to end', () => {
       payload: { referralId: referral.id, programId, changeId: 'x', from: 'submitted', to: 'won' },
     };
     const context = { app: testApp.app.ctx, jobId: 'j', retryCount: 0, signal: new AbortController().signal };
-    await Promise.all(
-      [0, 1, 2].map(async () => {
+    await Promise.all([
+      ...[1, 2, 3, 4, 5].map(() => webhook(deal.id)),
+      ...[0, 1, 2].map(async () => {
         for (let i = 0; i < 5; i++) await rewardIssueSubscriber.handle(job, context);
       }),
-    );
+    ]);
+    const first = await settledRewards(api, referral.id, 2);
+    // Each approval redelivered to 3 payout workers at once pays nothing more.
     await Promise.all(
       first.map((reward) =>
         Promise.all(

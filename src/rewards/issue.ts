@@ -214,12 +214,22 @@ export async function onMilestoneChanged(
   }
   const rules = await rulesFor(ctx.db, program.id, event.to);
   if (rules.length === 0) return;
+  // A redelivered event usually finds every reward made; the unique index still decides races.
+  const made = new Set(
+    (
+      await ctx.db
+        .select({ ruleId: rewards.ruleId, recipient: rewards.recipient })
+        .from(rewards)
+        .where(eq(rewards.referralId, event.referralId))
+    ).map((row) => `${row.ruleId}:${row.recipient}`),
+  );
   const referral = await getReferral(ctx.db, workspaceId, event.referralId);
   const member = referral.memberId ? await getMember(ctx.db, workspaceId, referral.memberId) : undefined;
   const settings = await settingsOf(ctx.db, program.id);
   const fraud = fraudReason(referral, member, settings?.sameDomainGuard ?? false);
   for (const rule of rules) {
     for (const side of sidesOf(rule, referral, member)) {
+      if (made.has(`${rule.id}:${side.recipient}`)) continue;
       await issueOne(ctx, rule, referral, member, side, fraud, `referral:${referral.id}`);
     }
   }

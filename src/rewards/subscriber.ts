@@ -7,6 +7,7 @@ export const rewardIssueSubscriber = defineSubscriber<'referral.milestone_change
   queue: 'rewards.issue',
   on: ['referral.milestone_changed'],
   retryLimit: 10,
+  concurrency: 8,
   handle: async (job, { app }) => {
     await onMilestoneChanged(app, job.workspaceId, job.payload);
   },
@@ -20,6 +21,7 @@ export const rewardPayoutSubscriber = defineSubscriber<'reward.approved'>({
   on: ['reward.approved'],
   retryLimit: PAYOUT_RETRIES,
   retryDelay: 5,
+  concurrency: 8,
   handle: async (job, { app, retryCount }) => {
     await payReward(app, job.payload.rewardId, { final: retryCount >= PAYOUT_RETRIES });
   },
