@@ -1,9 +1,10 @@
 import { and, eq } from 'drizzle-orm';
-import type Stripe from 'stripe';
+import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { events } from '../src/db/schema.ts';
 import { releaseDueRewards } from '../src/rewards/release.ts';
 import { rewardIssueSubscriber, rewardPayoutSubscriber } from '../src/rewards/subscriber.ts';
+import { sandboxPrefixes } from '../src/sandbox/index.ts';
 import { type ApiClient, eventually, type TestApp } from './helpers/app.ts';
 import { SandboxHubspot } from './helpers/crm.ts';
 import { feed, newProgram, newReceiverSettings, newReferral, referralOf } from './helpers/receiver.ts';
@@ -12,6 +13,7 @@ import {
   newRule,
   type Reward,
   rewardsOf,
+  sandboxAdmin,
   settledRewards,
   startRewardsApp,
   stripeAccount,
@@ -231,6 +233,68 @@ describe('rewards end to end', () => {
       return again?.status === 'paid' ? again : undefined;
     });
     expect(paid.fulfilmentRef).toBe('WELCOME-D');
+  });
+});
+
+describe('Stripe failures', () => {
+  it("a revoked Stripe key fails the credit with Stripe's words; a new key and a retry credit once", async () => {
+    const account = await stripeAccount(testApp);
+    const program = await newProgram(api, {
+      memberFields: [{ key: 'stripeCustomerId', label: 'Stripe customer', type: 'text' }],
+    });
+    const put = (secretKey: string) =>
+      api.request('PUT', `/api/v1/programs/${program}/reward-settings`, {
+        body: { stripe: { baseUrl: testApp.url, secretKey } },
+      });
+    await put(account.secretKey);
+    await newRule(api, {
+      programId: program,
+      name: 'Credit',
+      milestone: 'won',
+      recipient: 'referrer',
+      amount: { type: 'fixed', currency: 'EUR', amountMinor: 700 },
+      fulfilment: 'stripe',
+    });
+    const customer = await account.stripe.customers.create({ email: 'revoked@example.com' });
+    const member = await newMember(api, { programId: program, email: 'other-address@example.com' });
+    const referral = await newReferral(api, {
+      programId: program,
+      memberId: member.id,
+      email: 'x@revoked.example',
+    });
+    await sandboxAdmin(testApp, `${sandboxPrefixes.stripe}/_admin/accounts/${account.id}/revoke-keys`);
+    await api.post(`/api/v1/referrals/${referral.id}/milestone`, { milestone: 'won' });
+    const [failed] = await settledRewards(api, referral.id, 1);
+    expect(failed?.status).toBe('failed');
+    expect(failed?.reason).toMatch(/^Stripe: .*(expired|revoked)/i);
+
+    const rolled = await sandboxAdmin<{ secretKey: string }>(
+      testApp,
+      `${sandboxPrefixes.stripe}/_admin/accounts/${account.id}/roll-key`,
+    );
+    await put(rolled.secretKey);
+    const retried = await api.post(`/api/v1/rewards/${failed?.id}/retry`);
+    expect(retried.status).toBe(200);
+    const [stillFailed] = await settledRewards(api, referral.id, 1);
+    // The member's email has no Stripe customer: the reason says how to link one.
+    expect(stillFailed?.reason).toContain('no customer has the email other-address@example.com');
+    const linked = await api.patch(`/api/v1/members/${member.id}`, {
+      customFields: { stripeCustomerId: customer.id },
+    });
+    expect(linked.status).toBe(200);
+    await api.post(`/api/v1/rewards/${failed?.id}/retry`);
+    const [paid] = await eventually(async () => {
+      const list = await rewardsOf(api, referral.id);
+      return list[0]?.status === 'paid' ? list : undefined;
+    });
+    expect(paid?.fulfilmentRef).toMatch(new RegExp(`^${customer.id}/`));
+    const stripe = new Stripe(rolled.secretKey, {
+      host: '127.0.0.1',
+      port: new URL(testApp.url).port ? Number(new URL(testApp.url).port) : 80,
+      protocol: 'http',
+    });
+    expect(await stripe.customers.retrieve(customer.id)).toMatchObject({ balance: -700 });
+    expect((await stripe.customers.listBalanceTransactions(customer.id)).data).toHaveLength(1);
   });
 });
 

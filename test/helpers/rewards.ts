@@ -42,8 +42,10 @@ export async function sandboxAdmin<T>(testApp: TestApp, path: string, body: unkn
   return (text ? JSON.parse(text) : undefined) as T;
 }
 
-export async function stripeAccount(testApp: TestApp): Promise<{ secretKey: string; stripe: Stripe }> {
-  const account = await sandboxAdmin<{ secretKey: string; port: number }>(
+export async function stripeAccount(
+  testApp: TestApp,
+): Promise<{ id: string; secretKey: string; stripe: Stripe }> {
+  const account = await sandboxAdmin<{ id: string; secretKey: string; port: number }>(
     testApp,
     `${sandboxPrefixes.stripe}/_admin/accounts`,
     { name: 'Rewards' },
@@ -54,7 +56,7 @@ export async function stripeAccount(testApp: TestApp): Promise<{ secretKey: stri
     protocol: 'http',
     maxNetworkRetries: 0,
   });
-  return { secretKey: account.secretKey, stripe };
+  return { id: account.id, secretKey: account.secretKey, stripe };
 }
 
 export async function newRule(api: ApiClient, body: Record<string, unknown>): Promise<{ id: string }> {
