@@ -1,5 +1,7 @@
+import { eq } from 'drizzle-orm';
 import { Configuration, OrdersApi } from 'tremendous';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rewards } from '../src/db/schema.ts';
 import { sandboxPrefixes } from '../src/sandbox/index.ts';
 import { type ApiClient, eventually, type TestApp } from './helpers/app.ts';
 import { SandboxHubspot } from './helpers/crm.ts';
@@ -293,6 +295,43 @@ describe('fraud guards', () => {
     const noReason = await api.post(`/api/v1/rewards/${held[1]?.id}/cancel`, {});
     expect(noReason.status).toBe(400);
     expect(JSON.stringify(noReason.body)).toContain('reason');
+  });
+});
+
+describe('cancel', () => {
+  it('refuses to cancel a reward while its payout is running', async () => {
+    const programId = await newProgram(api);
+    await newRule(api, {
+      programId,
+      name: 'Cash',
+      milestone: 'won',
+      recipient: 'referrer',
+      amount: { type: 'fixed', currency: 'USD', amountMinor: 300 },
+    });
+    const member = await newMember(api, { programId, email: 'lease@example.com' });
+    const referral = await newReferral(api, { programId, memberId: member.id, email: 'f@lease.example' });
+    await won(referral.id);
+    const [reward] = await eventually(async () => {
+      const list = await rewardsOf(api, referral.id);
+      return list[0]?.status === 'approved' ? list : undefined;
+    });
+    const id = reward?.id ?? '';
+    await testApp.app.ctx.db
+      .update(rewards)
+      .set({ payoutLeaseUntil: new Date(Date.now() + 60_000) })
+      .where(eq(rewards.id, id));
+    const refused = await api.post(`/api/v1/rewards/${id}/cancel`, { reason: 'changed my mind' });
+    expect(refused.status).toBe(409);
+    expect(JSON.stringify(refused.body)).toContain('being paid right now');
+    await testApp.app.ctx.db.update(rewards).set({ payoutLeaseUntil: null }).where(eq(rewards.id, id));
+    const canceled = await api.post<Reward>(`/api/v1/rewards/${id}/cancel`, { reason: 'changed my mind' });
+    expect(canceled.body).toMatchObject({ status: 'canceled', reason: 'changed my mind' });
+    const detail = await api.get<Reward>(`/api/v1/rewards/${id}`);
+    expect(detail.body.history?.at(-1)).toMatchObject({
+      from: 'approved',
+      to: 'canceled',
+      reason: 'changed my mind',
+    });
   });
 });
 

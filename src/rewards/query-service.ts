@@ -5,8 +5,7 @@ import { decodeCursor, type Page, toPage } from '../core/pagination.ts';
 import type { Db } from '../db/client.ts';
 import { getMember } from '../members/service.ts';
 import { getReferral } from '../referrals/service.ts';
-import { changeReward, getReward, type RewardEventRow, type RewardRow } from './ledger.ts';
-import { payReward } from './payout.ts';
+import { changeReward, getReward, moveReward, type RewardEventRow, type RewardRow } from './ledger.ts';
 import type { ListRewardsFilter, RewardView } from './schemas.ts';
 import { rewardEvents, rewards } from './tables.ts';
 
@@ -136,6 +135,7 @@ export async function approveReward(
   );
 }
 
+/** Not while a payout is running: the provider may be paying it this very moment. */
 export async function cancelReward(
   ctx: AppContext,
   workspaceId: string,
@@ -143,7 +143,15 @@ export async function cancelReward(
   id: string,
   reason: string,
 ) {
-  return changeReward(ctx.db, ctx.queue, workspaceId, id, 'canceled', { actor: by(apiKeyId), reason });
+  return ctx.db.transaction(async (tx) => {
+    const current = await getReward(tx, workspaceId, id, true);
+    if (current.payoutLeaseUntil && current.payoutLeaseUntil > new Date()) {
+      throw new AppError('conflict', `Reward ${id} is being paid right now; look again in a minute`, {
+        details: { status: current.status },
+      });
+    }
+    return moveReward(tx, ctx.queue, current, 'canceled', { actor: by(apiKeyId), reason });
+  });
 }
 
 /** A failed reward goes back to approved and is paid again (same provider keys). */
@@ -237,11 +245,4 @@ export async function approvedCsv(db: Db, workspaceId: string, programId?: strin
       .join(','),
   );
   return `${[header.join(','), ...lines].join('\n')}\n`;
-}
-
-/** Pays an approved reward now (the payout job does the same); for tools and tests. */
-export async function payNow(ctx: AppContext, workspaceId: string, id: string) {
-  await getReward(ctx.db, workspaceId, id);
-  await payReward(ctx, id);
-  return getReward(ctx.db, workspaceId, id);
 }
