@@ -299,6 +299,41 @@ describe('Stripe failures', () => {
 });
 
 describe('holds', () => {
+  it('a late milestone event for a referral denied since rewards nothing', async () => {
+    const program = await newProgram(api);
+    await newRule(api, {
+      programId: program,
+      name: 'Qualified bonus',
+      milestone: 'qualified',
+      recipient: 'both',
+      amount: { type: 'fixed', currency: 'EUR', amountMinor: 500 },
+    });
+    const member = await newMember(api, { programId: program, email: 'late@example.com' });
+    const referral = await newReferral(api, {
+      programId: program,
+      memberId: member.id,
+      email: 'a@late.example',
+      milestone: 'lost',
+    });
+    await rewardIssueSubscriber.handle(
+      {
+        eventId: 'evt_late',
+        workspaceId,
+        type: 'referral.milestone_changed',
+        subjectId: referral.id,
+        payload: {
+          referralId: referral.id,
+          programId: program,
+          changeId: 'x',
+          from: 'submitted',
+          to: 'qualified',
+        },
+      },
+      { app: testApp.app.ctx, jobId: 'j', retryCount: 0, signal: new AbortController().signal },
+    );
+    expect(await rewardsOf(api, referral.id)).toEqual([]);
+  });
+
   it('a referral denied during the hold cancels its pending reward; a due hold approves', async () => {
     const program = await newProgram(api);
     await newRule(api, {

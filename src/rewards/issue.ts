@@ -224,6 +224,8 @@ export async function onMilestoneChanged(
     ).map((row) => `${row.ruleId}:${row.recipient}`),
   );
   const referral = await getReferral(ctx.db, workspaceId, event.referralId);
+  // A late event for a referral denied since rewards nothing.
+  if (milestoneKindOf(program.milestones, referral.milestone) === 'denied') return;
   const member = referral.memberId ? await getMember(ctx.db, workspaceId, referral.memberId) : undefined;
   const settings = await settingsOf(ctx.db, program.id);
   const fraud = fraudReason(referral, member, settings?.sameDomainGuard ?? false);
