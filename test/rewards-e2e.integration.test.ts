@@ -7,7 +7,7 @@ import { rewardIssueSubscriber, rewardPayoutSubscriber } from '../src/rewards/su
 import { sandboxPrefixes } from '../src/sandbox/index.ts';
 import { type ApiClient, eventually, type TestApp } from './helpers/app.ts';
 import { SandboxHubspot } from './helpers/crm.ts';
-import { feed, newProgram, newReceiverSettings, newReferral, referralOf } from './helpers/receiver.ts';
+import { feed, newProgram, newReceiverSettings, newReferral } from './helpers/receiver.ts';
 import {
   newMember,
   newRule,
@@ -124,7 +124,14 @@ describe('rewards end to end', () => {
     const { customer, member, referral, deal } = await wonDeal('ana');
     await webhook(deal.id);
     const rewards = await settledRewards(api, referral.id, 2);
-    expect((await referralOf(api, referral.id)).milestone).toBe('won');
+    const detailOfReferral = await api.get<{ milestone: string; rewards: unknown[] }>(
+      `/api/v1/referrals/${referral.id}`,
+    );
+    expect(detailOfReferral.body.milestone).toBe('won');
+    expect(detailOfReferral.body.rewards).toEqual([
+      expect.objectContaining({ recipient: 'referrer', status: 'paid', currency: 'USD', amount: 2500 }),
+      expect.objectContaining({ recipient: 'referred', status: 'paid', currency: 'USD', amount: 1000 }),
+    ]);
     const credit = rewards.find((reward) => reward.recipient === 'referrer');
     const coupon = rewards.find((reward) => reward.recipient === 'referred');
     expect(credit, JSON.stringify(rewards)).toMatchObject({

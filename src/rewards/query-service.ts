@@ -84,6 +84,23 @@ export async function rewardsOfReferral(db: Db, workspaceId: string, referralId:
   return db.select().from(rewards).where(eq(rewards.referralId, referral.id)).orderBy(asc(rewards.id));
 }
 
+/** What a referral's detail shows of its rewards (the referral is already checked). */
+export async function rewardSummariesOf(db: Db, workspaceId: string, referralId: string) {
+  return db
+    .select({
+      id: rewards.id,
+      ruleId: rewards.ruleId,
+      recipient: rewards.recipient,
+      status: rewards.status,
+      currency: rewards.currency,
+      amount: rewards.amount,
+      reason: rewards.reason,
+    })
+    .from(rewards)
+    .where(and(eq(rewards.workspaceId, workspaceId), eq(rewards.referralId, referralId)))
+    .orderBy(asc(rewards.id));
+}
+
 /** A member's totals per currency (null: points), on the referrer side only. */
 export async function memberBalance(db: Db, workspaceId: string, memberId: string) {
   const member = await getMember(db, workspaceId, memberId);
