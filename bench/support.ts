@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { buildApp, prepare, type RefsyncApp } from '../src/app.ts';
+import { buildApp, type ExtraPlugin, prepare, type RefsyncApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { createLogger } from '../src/core/logger.ts';
 import { openDatabase } from '../src/db/client.ts';
@@ -69,7 +69,11 @@ export interface BenchApp {
 }
 
 /** refsync as `refsync start` runs it (API and workers), on a fresh backend, with a workspace and key. */
-export async function startBenchApp(label: string, postgresUrl: string | undefined): Promise<BenchApp> {
+export async function startBenchApp(
+  label: string,
+  postgresUrl: string | undefined,
+  options: { plugins?: readonly ExtraPlugin[]; env?: Record<string, string> } = {},
+): Promise<BenchApp> {
   const { databaseUrl, dataDir, drop } = await freshBackend(label, postgresUrl);
   const config = loadConfig({
     PORT: '0',
@@ -77,9 +81,16 @@ export async function startBenchApp(label: string, postgresUrl: string | undefin
     REFSYNC_LOG_LEVEL: 'silent',
     REFSYNC_SECRET_KEY: 'bench-secret-key-0123456789',
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+    ...options.env,
   });
   const database = await openDatabase({ databaseUrl, dataDir });
-  const app = await buildApp({ config, database, logger: createLogger('silent'), subscribers });
+  const app = await buildApp({
+    config,
+    database,
+    logger: createLogger('silent'),
+    subscribers,
+    plugins: options.plugins ?? [],
+  });
   await prepare(app, { work: true });
   await app.server.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.server.address();

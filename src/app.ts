@@ -37,6 +37,8 @@ import { pollerRoutes } from './receiver/poller/routes.ts';
 import { startPoller, stopPoller } from './receiver/poller/scheduler.ts';
 import { receiverSettingsRoutes } from './receiver/settings/routes.ts';
 import { referralRoutes } from './referrals/routes.ts';
+import { startHoldReleaser, stopHoldReleaser } from './rewards/release.ts';
+import { rewardRoutes } from './rewards/routes.ts';
 import { sandboxPrefixes } from './sandbox/index.ts';
 import { workspaceRoutes } from './workspaces/routes.ts';
 
@@ -170,6 +172,7 @@ export async function buildApp(options: BuildOptions): Promise<RefsyncApp> {
         await secured.register(salesEntryRoutes, { ctx });
         await secured.register(pollerRoutes, { ctx });
         await secured.register(ingestApiRoutes, { ctx });
+        await secured.register(rewardRoutes, { ctx });
       });
     },
     { prefix: '/api/v1' },
@@ -187,6 +190,7 @@ export async function buildApp(options: BuildOptions): Promise<RefsyncApp> {
       closed = true;
       await server.close();
       await stopPoller(ctx);
+      stopHoldReleaser(ctx);
       await queue.stop(config.shutdownTimeoutMs);
       await database.close();
     },
@@ -199,4 +203,5 @@ export async function prepare(app: RefsyncApp, options: { work: boolean }): Prom
   await app.ctx.queue.start();
   if (options.work) await app.ctx.queue.work(app.ctx);
   if (options.work) await startPoller(app.ctx);
+  if (options.work) startHoldReleaser(app.ctx);
 }

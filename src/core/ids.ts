@@ -16,6 +16,10 @@ const prefixes = {
   pushLog: 'plg',
   receiverSettings: 'rcv',
   salesEntry: 'sle',
+  rewardRule: 'rwr',
+  reward: 'rwd',
+  rewardEvent: 'rwe',
+  couponCode: 'cpn',
 } as const;
 
 export type IdKind = keyof typeof prefixes;

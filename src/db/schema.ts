@@ -10,5 +10,6 @@ export * from '../push/tables.ts';
 export * from '../queue/tables.ts';
 export * from '../receiver/tables.ts';
 export * from '../referrals/tables.ts';
+export * from '../rewards/tables.ts';
 export * from '../workspaces/tables.ts';
 export * from './columns.ts';

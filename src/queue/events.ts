@@ -20,6 +20,21 @@ export interface DomainEvents {
   'sales_entry.review_needed': { entryId: string; reason: string };
   /** A connection that needed reconnecting works again: waiting pushes resume. */
   'connection.reconnected': { connectionId: string };
+  /** Reward ledger changes (src/rewards/states.ts); `reason` explains cancels and failures. */
+  'reward.created': RewardEventPayload;
+  'reward.approved': RewardEventPayload;
+  'reward.paid': RewardEventPayload;
+  'reward.failed': RewardEventPayload;
+  'reward.canceled': RewardEventPayload;
+}
+
+export interface RewardEventPayload {
+  rewardId: string;
+  programId: string;
+  referralId: string;
+  memberId: string | null;
+  status: string;
+  reason: string | null;
 }
 
 export type EventType = keyof DomainEvents;
@@ -32,6 +47,11 @@ export const eventTypes = [
   'sales_entry.received',
   'sales_entry.review_needed',
   'connection.reconnected',
+  'reward.created',
+  'reward.approved',
+  'reward.paid',
+  'reward.failed',
+  'reward.canceled',
 ] as const satisfies readonly EventType[];
 
 /** One event's job: the event, with the workspace it belongs to. */

@@ -6,6 +6,7 @@ import type { Db } from '../db/client.ts';
 import { callerOf } from '../http/auth.ts';
 import { getProgram, programsByIds } from '../programs/service.ts';
 import { crmRecordsOf } from '../push/records.ts';
+import { rewardSummariesOf } from '../rewards/query-service.ts';
 import {
   createReferralBody,
   listReferralsQuery,
@@ -33,7 +34,13 @@ async function detail(db: Db, workspaceId: string, referral: ReferralRow) {
   const program = await getProgram(db, workspaceId, referral.programId);
   const history = await referralHistory(db, workspaceId, referral.id);
   const crmRecords = await crmRecordsOf(db, workspaceId, referral.id);
-  return { ...toReferralView(referral, program), history: history.map(toMilestoneChangeView), crmRecords };
+  const rewards = await rewardSummariesOf(db, workspaceId, referral.id);
+  return {
+    ...toReferralView(referral, program),
+    history: history.map(toMilestoneChangeView),
+    crmRecords,
+    rewards,
+  };
 }
 
 export const referralRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
@@ -63,6 +70,7 @@ export const referralRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async 
         ...toReferralView(referral, program),
         history: history.map(toMilestoneChangeView),
         crmRecords: [],
+        rewards: [],
       });
     },
   );

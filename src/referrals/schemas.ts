@@ -92,6 +92,19 @@ export const referralDetailSchema = referralSchema.extend({
       }),
     )
     .describe('The CRM records this referral was pushed as'),
+  rewards: z
+    .array(
+      z.object({
+        id: z.string(),
+        ruleId: z.string(),
+        recipient: z.enum(['referrer', 'referred']),
+        status: z.string(),
+        currency: z.string().nullable(),
+        amount: z.number(),
+        reason: z.string().nullable(),
+      }),
+    )
+    .describe('Rewards this referral earned (details: GET /rewards/{id})'),
 });
 
 export const listReferralsQuery = z.object({

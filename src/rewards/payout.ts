@@ -1,0 +1,102 @@
+import { and, eq, isNull, lt, or, sql } from 'drizzle-orm';
+import type { AppContext } from '../context.ts';
+import { getMember } from '../members/service.ts';
+import { providerFor } from './fulfilment/registry.ts';
+import { moveReward, type RewardRow } from './ledger.ts';
+import { settingsOf } from './settings-service.ts';
+import { rewards } from './tables.ts';
+
+/** Long enough for one provider call with its timeout; a crashed worker's claim expires. */
+const LEASE_SECONDS = 120;
+
+/**
+ * Takes the reward for paying: only an approved reward that no other worker holds. Two
+ * workers (or a job run twice) race on this one UPDATE; the loser gets nothing.
+ */
+async function claim(ctx: AppContext, rewardId: string): Promise<RewardRow | undefined> {
+  const [row] = await ctx.db
+    .update(rewards)
+    .set({
+      payoutLeaseUntil: sql`now() + make_interval(secs => ${LEASE_SECONDS})`,
+      attempts: sql`${rewards.attempts} + 1`,
+    })
+    .where(
+      and(
+        eq(rewards.id, rewardId),
+        eq(rewards.status, 'approved'),
+        or(isNull(rewards.payoutLeaseUntil), lt(rewards.payoutLeaseUntil, sql`now()`)),
+      ),
+    )
+    .returning();
+  return row;
+}
+
+async function release(ctx: AppContext, rewardId: string): Promise<void> {
+  await ctx.db.update(rewards).set({ payoutLeaseUntil: null }).where(eq(rewards.id, rewardId));
+}
+
+/**
+ * Pays one approved reward through its fulfilment. Points are credited at approval. A
+ * failure the provider may get past by itself is thrown (the job retries with backoff) until
+ * `final`; any other failure, or the last attempt, leaves the reward `failed` with the
+ * provider's words, for a person to fix and retry.
+ */
+export async function payReward(
+  ctx: AppContext,
+  rewardId: string,
+  options: { final: boolean } = { final: true },
+): Promise<RewardRow | undefined> {
+  const reward = await claim(ctx, rewardId);
+  if (!reward) return undefined;
+  try {
+    if (reward.currency === null) {
+      return await settle(ctx, reward, { outcome: 'paid', ref: 'points' });
+    }
+    const member = reward.memberId ? await getMember(ctx.db, reward.workspaceId, reward.memberId) : undefined;
+    const settings = await settingsOf(ctx.db, reward.programId);
+    const result = await providerFor(reward.fulfilment).pay({ ctx, reward, settings, member });
+    if (result.outcome === 'waiting') {
+      await release(ctx, reward.id);
+      return reward;
+    }
+    if (result.outcome === 'failed' && result.retryable && !options.final) {
+      await release(ctx, reward.id);
+      throw new Error(result.reason);
+    }
+    return await settle(ctx, reward, result);
+  } catch (error) {
+    await release(ctx, reward.id);
+    throw error;
+  }
+}
+
+async function settle(
+  ctx: AppContext,
+  reward: RewardRow,
+  result: { outcome: 'paid'; ref: string } | { outcome: 'failed'; reason: string },
+): Promise<RewardRow> {
+  return ctx.db.transaction(async (tx) => {
+    const patch = { payoutLeaseUntil: null };
+    if (result.outcome === 'paid') {
+      return moveReward(
+        tx,
+        ctx.queue,
+        reward,
+        'paid',
+        { actor: `system:${reward.fulfilment}`, reason: null },
+        {
+          ...patch,
+          fulfilmentRef: result.ref,
+        },
+      );
+    }
+    return moveReward(
+      tx,
+      ctx.queue,
+      reward,
+      'failed',
+      { actor: `system:${reward.fulfilment}`, reason: result.reason },
+      patch,
+    );
+  });
+}
