@@ -1,25 +1,18 @@
-import { and, eq } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import type jsforce from 'jsforce';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { events, salesEntries } from '../src/db/schema.ts';
-import { sandboxPlugins } from '../src/sandbox/index.ts';
-import { memorySandboxStore } from '../src/sandbox/store.ts';
-import { type ApiClient, eventually, startTestApp, type TestApp } from './helpers/app.ts';
+import { events } from '../src/db/schema.ts';
+import { type ApiClient, eventually, type TestApp } from './helpers/app.ts';
 import { SandboxSalesforce } from './helpers/crm.ts';
-
-interface HookUrls {
-  salesforceOutboundUrl: string;
-  transitionUrl: string;
-  hubspotWebhookUrl: string;
-}
-
-interface Delivery {
-  notificationIds: string[];
-  recordIds: string[];
-  outcome: 'acked' | 'failed' | 'dropped';
-  httpStatus: number | null;
-  duplicate: boolean;
-}
+import {
+  deliveriesOf,
+  type HookUrls,
+  notificationId,
+  outboundMessage,
+  postSoap,
+  salesforceIngestTools,
+  startSalesforceIngest,
+} from './helpers/salesforce-ingest.ts';
 
 let testApp: TestApp;
 let api: ApiClient;
@@ -30,83 +23,15 @@ let hooks: HookUrls;
 let crm: jsforce.Connection;
 
 beforeAll(async () => {
-  testApp = await startTestApp({ plugins: sandboxPlugins(memorySandboxStore()) });
-  const workspace = await testApp.newWorkspace();
-  api = workspace.api;
-  workspaceId = workspace.id;
-  sf = await SandboxSalesforce.createOrg(testApp, { outbound: { timeScale: 0.002 } });
-  connectionId = await sf.connect(api);
-  hooks = (await api.get<HookUrls>(`/api/v1/connections/${connectionId}/hooks`)).body;
-  crm = await sf.jsforce();
+  ({ testApp, api, workspaceId, sf, connectionId, hooks, crm } = await startSalesforceIngest());
 });
 afterAll(() => testApp.close());
 
-const entriesOf = (recordId: string) =>
-  testApp.app.ctx.db
-    .select()
-    .from(salesEntries)
-    .where(and(eq(salesEntries.workspaceId, workspaceId), eq(salesEntries.recordId, recordId)));
-
-const allEntries = () =>
-  testApp.app.ctx.db.select().from(salesEntries).where(eq(salesEntries.workspaceId, workspaceId));
-
-const deliveriesOf = async (org: SandboxSalesforce, recordId: string) =>
-  (await org.admin<{ log: Delivery[] }>('GET', '/deliveries')).log.filter((entry) =>
-    entry.recordIds.includes(recordId),
-  );
-
-const newLead = async (fields: Record<string, unknown> = {}) => {
-  const suffix = Math.random().toString(36).slice(2, 8);
-  const created = await crm.sobject('Lead').create({
-    LastName: `Lovelace ${suffix}`,
-    Company: 'Engines',
-    Email: `ada.${suffix}@example.com`,
-    ...fields,
-  });
-  if (!created.success || !created.id) throw new Error(`lead: ${JSON.stringify(created)}`);
-  return created.id;
-};
-
-const setStatus = async (leadId: string, status: string) => {
-  const updated = await crm.sobject('Lead').update({ Id: leadId, Status: status });
-  expect(updated.success).toBe(true);
-};
-
-/** A hand-made outbound message, for what the sandbox would never send. */
-function outboundMessage(
-  orgId: string,
-  notifications: Array<{ id: string; object?: string; fields: Record<string, string> }>,
-): string {
-  const items = notifications
-    .map(
-      (n) =>
-        `<Notification><Id>${n.id}</Id><sObject xsi:type="sf:${n.object ?? 'Lead'}" xmlns:sf="urn:sobject.enterprise.soap.sforce.com">` +
-        Object.entries(n.fields)
-          .map(([name, value]) => `<sf:${name}>${value}</sf:${name}>`)
-          .join('') +
-        '</sObject></Notification>',
-    )
-    .join('');
-  return (
-    '<?xml version="1.0" encoding="UTF-8"?>' +
-    '<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" ' +
-    'xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">' +
-    '<soapenv:Body><notifications xmlns="http://soap.sforce.com/2005/09/outbound">' +
-    `<OrganizationId>${orgId}</OrganizationId><ActionId>04k000000000001AAA</ActionId>` +
-    `<SessionId xsi:nil="true"/>${items}</notifications></soapenv:Body></soapenv:Envelope>`
-  );
-}
-
-const postSoap = async (url: string, body: string) => {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'text/xml; charset=utf-8', soapaction: '""' },
-    body,
-  });
-  return { status: response.status, type: response.headers.get('content-type'), text: await response.text() };
-};
-
-const notificationId = () => `04l${Math.random().toString(36).slice(2, 14).padEnd(12, '0')}AAA`;
+const { entriesOf, allEntries, newLead, setStatus } = salesforceIngestTools(() => ({
+  testApp,
+  workspaceId,
+  crm,
+}));
 
 describe('hook URLs', () => {
   it('hands out URLs under the public URL, with one secret that stays the same', async () => {
@@ -355,94 +280,6 @@ describe('unsafe and malformed SOAP', () => {
     const answer = await postSoap(hooks.salesforceOutboundUrl, `<a>${'x'.repeat(2 * 1024 * 1024 + 10)}</a>`);
     expect(answer.status).toBe(413);
     expect(answer.text).toContain('<soapenv:Fault>');
-  });
-});
-
-describe('the transition URL', () => {
-  let referralId: string;
-
-  beforeAll(async () => {
-    await sf.admin('POST', '/fields', { object: 'Lead', name: 'Refsync_Referral_Id', type: 'string' });
-    await sf.admin('POST', '/fields', { object: 'Lead', name: 'Partner_Feedback', type: 'textarea' });
-    const program = await api.post<{ id: string }>('/api/v1/programs', { name: 'Transitions' });
-    const referral = await api.post<{ id: string }>('/api/v1/referrals', {
-      programId: program.body.id,
-      email: 'moved@example.com',
-    });
-    expect(referral.status).toBe(201);
-    referralId = referral.body.id;
-  });
-
-  it('saves the requested milestone and the feedback of a notification that names a referral', async () => {
-    const url = `${hooks.transitionUrl}?status=won&feedbackField=Partner_Feedback__c`;
-    await sf.admin('POST', '/outbound-messages', {
-      object: 'Lead',
-      condition: { kind: 'field-equals', field: 'Status', value: 'Closed - Converted' },
-      fields: ['Refsync_Referral_Id__c', 'Partner_Feedback__c', 'Status'],
-      endpointUrl: url,
-    });
-    const leadId = await newLead({
-      Refsync_Referral_Id__c: referralId,
-      Partner_Feedback__c: 'Signed for 3 years',
-    });
-    await setStatus(leadId, 'Closed - Converted');
-    const entry = await eventually(async () =>
-      (await entriesOf(leadId)).find((found) => found.source === 'salesforce_transition'),
-    );
-    expect(entry).toMatchObject({
-      requestedMilestone: 'won',
-      feedback: 'Signed for 3 years',
-      objectType: 'Lead',
-      recordId: leadId,
-      connectionId,
-    });
-    expect(entry.fields).toMatchObject({ Refsync_Referral_Id__c: referralId });
-    const log = await eventually(async () => {
-      const found = await deliveriesOf(sf, leadId);
-      return found.some((d) => d.outcome === 'acked') ? found : undefined;
-    });
-    expect(log.some((d) => d.httpStatus === 200)).toBe(true);
-  });
-
-  const transition = (query: string, fields: Record<string, string>) =>
-    postSoap(
-      `${hooks.transitionUrl}?${query}`,
-      outboundMessage(sf.org.orgId, [
-        { id: notificationId(), fields: { Id: '00Q000000000009AAA', ...fields } },
-      ]),
-    );
-
-  it('answers 404 when the referral ID is unknown, missing, or of another workspace', async () => {
-    const { api: stranger } = await testApp.newWorkspace('other');
-    const otherProgram = await stranger.post<{ id: string }>('/api/v1/programs', { name: 'Theirs' });
-    const otherReferral = await stranger.post<{ id: string }>('/api/v1/referrals', {
-      programId: otherProgram.body.id,
-      email: 'theirs@example.com',
-    });
-    const before = (await allEntries()).length;
-    for (const fields of [
-      { Refsync_Referral_Id__c: 'ref_doesnotexist' },
-      {},
-      { Refsync_Referral_Id__c: otherReferral.body.id },
-    ]) {
-      const answer = await transition('status=won', fields);
-      expect(answer.status, JSON.stringify(fields)).toBe(404);
-      expect(answer.text).toContain('<soapenv:Fault>');
-    }
-    expect((await allEntries()).length).toBe(before);
-  });
-
-  it('answers 422 for a status that is not a milestone of the program', async () => {
-    const answer = await transition('status=platinum', { Refsync_Referral_Id__c: referralId });
-    expect(answer.status).toBe(422);
-    expect(answer.text).toContain('platinum');
-  });
-
-  it('reads the referral ID from the field named in the URL, and needs a status', async () => {
-    const answer = await transition('status=qualified&field=Custom_Ref__c', { Custom_Ref__c: referralId });
-    expect(answer.status).toBe(200);
-    expect(answer.text).toContain('<Ack>true</Ack>');
-    expect((await transition('', { Refsync_Referral_Id__c: referralId })).status).toBe(400);
   });
 });
 

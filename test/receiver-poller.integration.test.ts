@@ -1,20 +1,17 @@
-import { and, eq } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import type jsforce from 'jsforce';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { withCrm } from '../src/connections/service.ts';
-import { newId } from '../src/core/ids.ts';
-import type { CrmRecord } from '../src/crm/types.ts';
-import { connections, receiverSettings, type StatusTrigger, salesEntries } from '../src/db/schema.ts';
-import { pollCursorOf } from '../src/receiver/connection-state.ts';
+import { connections } from '../src/db/schema.ts';
 import { POLL_QUEUE } from '../src/receiver/poller/scheduler.ts';
 import { sandboxPlugins } from '../src/sandbox/index.ts';
 import { memorySandboxStore } from '../src/sandbox/store.ts';
 import { type ApiClient, eventually, startTestApp, type TestApp } from './helpers/app.ts';
-import { SandboxHubspot, SandboxSalesforce } from './helpers/crm.ts';
+import { SandboxSalesforce } from './helpers/crm.ts';
+import { addSettings, cursorOf, entriesOf, pollThroughApi, startPollerApp } from './helpers/poller.ts';
 
 /**
- * The catch-up poller against the sandbox CRMs. No outbound message rule and no webhook
- * subscription exists, so every entry here was found by polling.
+ * The catch-up poller of Salesforce, its endpoint and its schedule, against the sandbox. No
+ * outbound message rule exists, so every entry here was found by polling.
  */
 
 let testApp: TestApp;
@@ -23,70 +20,11 @@ let workspaceId: string;
 let programId: string;
 
 beforeAll(async () => {
-  // Polls here run when a test asks; the scheduled ones have their own app below.
-  testApp = await startTestApp({
-    plugins: sandboxPlugins(memorySandboxStore()),
-    env: { REFSYNC_POLL_INTERVAL_SECONDS: '3600' },
-  });
-  const workspace = await testApp.newWorkspace();
-  api = workspace.api;
-  workspaceId = workspace.id;
-  programId = (await api.post<{ id: string }>('/api/v1/programs', { name: 'Poller program' })).body.id;
+  ({ testApp, api, workspaceId, programId } = await startPollerApp());
 });
 afterAll(() => testApp?.close());
 
-async function addSettings(
-  app: TestApp,
-  ids: { workspaceId: string; programId: string; connectionId: string },
-  rules: { statusTriggers: StatusTrigger[]; targetField?: { object: string; field: string } },
-): Promise<void> {
-  await app.app.ctx.db.insert(receiverSettings).values({
-    id: newId('receiverSettings'),
-    workspaceId: ids.workspaceId,
-    programId: ids.programId,
-    connectionId: ids.connectionId,
-    statusTriggers: rules.statusTriggers,
-    fieldUpdates: [],
-    targetMatch: rules.targetField ? [{ ...rules.targetField, matchOn: 'externalId' }] : [],
-    contactMatching: 'triggered_only',
-    memberMatch: [],
-    processRules: {
-      autoProcessDirect: true,
-      autoProcessFuzzy: false,
-      reviewWhenNoMemberMatch: true,
-      reviewDeniedToPositive: true,
-      notifyOnReview: false,
-    },
-  });
-}
-
-/** Asks for a poll through the API and waits for its job to finish. */
-async function pollNow(connectionId: string): Promise<{ state: string; output: unknown }> {
-  const response = await api.post<{ connectionId: string; jobId: string | null }>(
-    `/api/v1/connections/${connectionId}/poll`,
-  );
-  expect(response.status, JSON.stringify(response.body)).toBe(202);
-  const { jobId } = response.body;
-  if (jobId === null) throw new Error('a poll was already waiting');
-  return eventually(async () => {
-    const job = await testApp.app.ctx.queue.boss.getJobById(POLL_QUEUE, jobId);
-    return job && (job.state === 'completed' || job.state === 'failed')
-      ? { state: job.state, output: job.output }
-      : undefined;
-  });
-}
-
-async function entriesOf(app: TestApp, connectionId: string) {
-  return app.app.ctx.db
-    .select()
-    .from(salesEntries)
-    .where(and(eq(salesEntries.connectionId, connectionId), eq(salesEntries.source, 'poll')))
-    .orderBy(salesEntries.receivedAt);
-}
-
-function cursorOf(app: TestApp, connectionId: string): Promise<Date | null> {
-  return pollCursorOf(app.app.ctx.db, connectionId);
-}
+const pollNow = (connectionId: string) => pollThroughApi(testApp, api, connectionId);
 
 /** Salesforce answers `2026-03-05T14:07:09.000+0000`. */
 const sfInstant = (value: unknown) => new Date(String(value).replace(/([+-]\d{2})(\d{2})$/, '$1:$2'));
@@ -267,145 +205,6 @@ describe('polling Salesforce', () => {
     expect(connection.body.status).toBe('needs_reauth');
     const refused = await api.post(`/api/v1/connections/${otherId}/poll`);
     expect(refused.status).toBe(409);
-  });
-});
-
-describe('polling HubSpot', () => {
-  let hs: SandboxHubspot;
-  let connectionId: string;
-  let dealId: string;
-
-  const hubspot = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
-    const response = await fetch(`${SandboxHubspot.baseUrl(testApp)}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${hs.portal.accessToken}`, 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await response.text();
-    if (response.status >= 300) throw new Error(`${method} ${path}: ${response.status} ${text}`);
-    return JSON.parse(text) as T;
-  };
-
-  beforeAll(async () => {
-    hs = await SandboxHubspot.createPortal(testApp);
-    connectionId = await hs.connect(api);
-    await addSettings(
-      testApp,
-      { workspaceId, programId, connectionId },
-      {
-        statusTriggers: [{ object: 'deals', field: 'dealstage', value: 'closedwon', milestone: 'approved' }],
-      },
-    );
-    const deal = await hubspot<{ id: string }>('POST', '/crm/v3/objects/deals', {
-      properties: { dealname: 'Polled deal', dealstage: 'appointmentscheduled', pipeline: 'default' },
-    });
-    dealId = deal.id;
-  });
-
-  it('finds a deal through search, then only its new changes', async () => {
-    const first = await pollNow(connectionId);
-    expect(first).toMatchObject({ state: 'completed', output: { status: 'polled', entries: 1 } });
-    const [entry] = await entriesOf(testApp, connectionId);
-    const created = await hubspot<{ properties: Record<string, string> }>(
-      'GET',
-      `/crm/v3/objects/deals/${dealId}?properties=dealstage,hs_lastmodifieddate`,
-    );
-    const modifiedAt = new Date(created.properties.hs_lastmodifieddate ?? '');
-    expect(entry).toMatchObject({
-      objectType: 'deals',
-      recordId: dealId,
-      fields: { dealstage: 'appointmentscheduled' },
-      dedupeKey: `poll:${connectionId}:deals:${dealId}:${modifiedAt.getTime()}`,
-    });
-    expect(entry?.occurredAt?.getTime()).toBe(modifiedAt.getTime());
-    expect((await cursorOf(testApp, connectionId))?.getTime()).toBe(modifiedAt.getTime());
-
-    const again = await pollNow(connectionId);
-    expect(again).toMatchObject({ state: 'completed', output: { status: 'polled', entries: 0 } });
-
-    await hubspot('PATCH', `/crm/v3/objects/deals/${dealId}`, { properties: { dealstage: 'closedwon' } });
-    const changed = await pollNow(connectionId);
-    expect(changed).toMatchObject({ state: 'completed', output: { status: 'polled', entries: 1 } });
-    const entries = await entriesOf(testApp, connectionId);
-    expect(entries).toHaveLength(2);
-    expect(entries.at(-1)).toMatchObject({ recordId: dealId, fields: { dealstage: 'closedwon' } });
-  });
-});
-
-/** Every call of `modifiedSince` from `since` on, until it says there is no more or stops moving. */
-async function readAll(connectionId: string, object: string, since: Date, fields: string[], limit: number) {
-  return withCrm(testApp.app.ctx, connectionId, async (session, connector) => {
-    const calls: CrmRecord[][] = [];
-    let from: Date | undefined = since;
-    while (from !== undefined && calls.length < 20) {
-      const page: { records: CrmRecord[]; nextSince: Date | undefined } | undefined =
-        await connector.modifiedSince?.(session, object, from, fields, limit);
-      if (!page) throw new Error('the connector cannot list changes');
-      calls.push(page.records);
-      from = page.nextSince !== undefined && page.nextSince > from ? page.nextSince : undefined;
-    }
-    return calls;
-  });
-}
-
-const ascending = (records: CrmRecord[]) =>
-  records.every((record, n) => n === 0 || (records[n - 1]?.modifiedAt ?? 0) <= (record.modifiedAt ?? 0));
-
-describe('modifiedSince paging', () => {
-  it('Salesforce: pages oldest first and never splits a second', async () => {
-    const sf = await SandboxSalesforce.createOrg(testApp);
-    const connectionId = await sf.connect(api);
-    const crm = await sf.jsforce();
-    const since = new Date(Date.now() - 60_000);
-    const ids: string[] = [];
-    for (const n of [1, 2, 3, 4, 5]) {
-      const lead = await crm.sobject('Lead').create({ LastName: `Paged ${n}`, Company: 'Pages Ltd' });
-      if (lead.success) ids.push(lead.id);
-    }
-    const calls = await readAll(connectionId, 'Lead', since, ['LastName'], 2);
-    const seen = calls.flat();
-    expect(new Set(seen.map((record) => record.id))).toEqual(new Set(ids));
-    for (const records of calls) expect(ascending(records)).toBe(true);
-    // A call that filled its page went on to the end of its last second.
-    const first = calls[0] ?? [];
-    const lastSecond = Math.floor((first.at(-1)?.modifiedAt?.getTime() ?? 0) / 1000);
-    const sameSecond = seen.filter(
-      (record) => Math.floor((record.modifiedAt?.getTime() ?? 0) / 1000) === lastSecond,
-    );
-    for (const record of sameSecond) expect(first.map((one) => one.id)).toContain(record.id);
-    expect(seen.find((record) => record.id === ids[0])).toMatchObject({
-      object: 'Lead',
-      values: { LastName: 'Paged 1' },
-      createdAt: expect.any(Date),
-    });
-  });
-
-  it('HubSpot: pages oldest first through search', async () => {
-    const hs = await SandboxHubspot.createPortal(testApp);
-    const connectionId = await hs.connect(api);
-    const since = new Date(Date.now() - 60_000);
-    const ids: string[] = [];
-    for (const n of [1, 2, 3, 4, 5]) {
-      const response = await fetch(`${SandboxHubspot.baseUrl(testApp)}/crm/v3/objects/contacts`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${hs.portal.accessToken}`, 'content-type': 'application/json' },
-        body: JSON.stringify({
-          properties: { email: `paged${n}@prospect.example`, firstname: `Paged ${n}` },
-        }),
-      });
-      ids.push(((await response.json()) as { id: string }).id);
-    }
-    const calls = await readAll(connectionId, 'contacts', since, ['email', 'firstname'], 2);
-    expect(calls.length).toBeGreaterThan(1);
-    const seen = calls.flat();
-    expect(new Set(seen.map((record) => record.id))).toEqual(new Set(ids));
-    expect(ascending(seen)).toBe(true);
-    expect(seen[0]).toMatchObject({
-      object: 'contacts',
-      values: { email: 'paged1@prospect.example', firstname: 'Paged 1' },
-      createdAt: expect.any(Date),
-      modifiedAt: expect.any(Date),
-    });
   });
 });
 

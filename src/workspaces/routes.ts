@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../context.ts';
 import { callerOf } from '../http/auth.ts';
-import { createApiKey, getWorkspace, listApiKeys, revokeApiKey } from './service.ts';
+import { type ApiKey, createApiKey, getWorkspace, listApiKeys, revokeApiKey } from './service.ts';
 
 const tags = ['workspace'];
 
@@ -15,14 +15,7 @@ const apiKeySchema = z.object({
   revokedAt: z.string().nullable(),
 });
 
-function toApiKeyView(apiKey: {
-  id: string;
-  name: string;
-  prefix: string;
-  createdAt: Date;
-  lastUsedAt: Date | null;
-  revokedAt: Date | null;
-}) {
+function toApiKeyView(apiKey: ApiKey) {
   return {
     ...apiKey,
     createdAt: apiKey.createdAt.toISOString(),

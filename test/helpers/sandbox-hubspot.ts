@@ -59,6 +59,15 @@ export function clientFor(baseUrl: string, accessToken: string, retries = 0): Cl
   return new Client({ accessToken, basePath: baseUrl, numberOfApiCallRetries: retries });
 }
 
+/** A sandbox with one portal and an official client on its access token. */
+export async function startSandboxWithPortal(
+  body: Record<string, unknown> = {},
+): Promise<{ sandbox: RunningSandbox; portal: PortalCredentials; client: Client }> {
+  const sandbox = await startSandbox();
+  const portal = await createPortal(sandbox.baseUrl, body);
+  return { sandbox, portal, client: clientFor(sandbox.baseUrl, portal.accessToken) };
+}
+
 export interface ReceivedRequest {
   url: string;
   headers: IncomingHttpHeaders;

@@ -66,6 +66,31 @@ export async function startSandbox(store: SandboxStore = memorySandboxStore()): 
   };
 }
 
+/** A sandbox with one org, logged in through jsforce: the start of most tests here. */
+export async function startSandboxWithOrg(
+  body: Record<string, unknown> = {},
+): Promise<{ sandbox: RunningSandbox; org: NewOrg; conn: Connection }> {
+  const sandbox = await startSandbox();
+  const org = await sandbox.createOrg(body);
+  const conn = await sandbox.login(org);
+  return { sandbox, org, conn };
+}
+
+/** Asks the token endpoint for a password grant of the org's user. */
+export function passwordGrant(base: string, org: NewOrg): Promise<Response> {
+  return fetch(`${base}/services/oauth2/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'password',
+      client_id: org.clientId,
+      client_secret: org.clientSecret,
+      username: org.username,
+      password: org.password,
+    }).toString(),
+  });
+}
+
 /** The body of an error jsforce threw, typed loosely for assertions. */
 export function errorOf(error: unknown): {
   errorCode?: string;

@@ -50,6 +50,13 @@ export function stripeClient(port: number, secretKey: string): Stripe {
   return new Stripe(secretKey, { host: '127.0.0.1', port, protocol: 'http', maxNetworkRetries: 0 });
 }
 
+/** A sandbox with one account and an official client on its secret key. */
+export async function startStripeWithAccount(): Promise<{ sandbox: RunningStripe; stripe: Stripe }> {
+  const sandbox = await startStripe();
+  const account = await createAccount(sandbox.baseUrl);
+  return { sandbox, stripe: stripeClient(sandbox.port, account.secretKey) };
+}
+
 /** What the official client throws for an error answer. */
 export async function stripeError(
   promise: Promise<unknown>,

@@ -44,6 +44,13 @@ function only(rows: ReferralRow[]): ReferralRow | undefined {
   return unique.length === 1 ? unique[0] : undefined;
 }
 
+/** The person fields of the triggered record itself, when it is a person (API entries always are). */
+function ownPersonFields(records: EntryRecords): PersonFields | undefined {
+  return records.origin === 'api'
+    ? GENERIC_PERSON_FIELDS
+    : ownValue(objectsOf(records.origin).personFields, records.object);
+}
+
 /**
  * Direct matches, in this order: the referral an earlier run of this entry made or matched;
  * the target match rules (referral ID, external ID fields); a CRM record refsync itself
@@ -58,24 +65,25 @@ export async function directMatch(
   records: EntryRecords,
   options: { previousReferralId: string | null; scanForIds: boolean },
 ): Promise<TargetMatch | undefined> {
-  const hit = (referral: ReferralRow | undefined, method: MatchMethod): TargetMatch | undefined =>
-    referral ? { referral, method, score: 1, direct: true } : undefined;
+  const hit = (rows: ReferralRow[], method: MatchMethod): TargetMatch | undefined => {
+    const referral = only(rows);
+    return referral ? { referral, method, score: 1, direct: true } : undefined;
+  };
+  const hitById = async (ids: string[], method: MatchMethod) =>
+    hit(await byId(db, workspaceId, programId, ids), method);
   if (options.previousReferralId) {
-    const found = hit(
-      only(await byId(db, workspaceId, programId, [options.previousReferralId])),
-      'previous_run',
-    );
+    const found = await hitById([options.previousReferralId], 'previous_run');
     if (found) return found;
   }
   for (const rule of settings?.targetMatch ?? []) {
     const value = asText(lookup(records, rule.object, rule.field))?.trim();
     if (!value) continue;
     if (rule.matchOn === 'referralId') {
-      const found = hit(only(await byId(db, workspaceId, programId, [value])), 'referral_id');
+      const found = await hitById([value], 'referral_id');
       if (found) return found;
     } else {
       const rows = await findReferrals(db, workspaceId, programId, { by: 'externalId', externalId: value });
-      const found = hit(only(rows), 'external_id');
+      const found = hit(rows, 'external_id');
       if (found) return found;
     }
   }
@@ -85,7 +93,7 @@ export async function directMatch(
   ].filter((id): id is string => typeof id === 'string' && id !== '');
   if (crmIds.length > 0) {
     const ids = await subjectsPushedAs(db, workspaceId, crmIds);
-    const found = hit(only(await byId(db, workspaceId, programId, ids)), 'pushed_record');
+    const found = await hitById(ids, 'pushed_record');
     if (found) return found;
   }
   if (options.scanForIds) {
@@ -93,7 +101,7 @@ export async function directMatch(
       const text = asText(value)?.trim();
       return text && REFERRAL_ID.test(text) ? [text] : [];
     });
-    const found = hit(only(await byId(db, workspaceId, programId, [...new Set(ids)])), 'referral_id_field');
+    const found = await hitById([...new Set(ids)], 'referral_id_field');
     if (found) return found;
   }
   return undefined;
@@ -132,11 +140,9 @@ export function peopleOf(records: EntryRecords, settings: ReceiverSettingsRow): 
     asText(facts.accountName ? fieldValue(accountValues, facts.accountName) : undefined) ??
     '';
   const people: Person[] = [];
-  const own = ownValue(facts.personFields, records.object);
-  if (records.origin === 'api') {
-    const person = personOf(records.values, GENERIC_PERSON_FIELDS, '');
-    if (person) people.push(person);
-  } else if (own) {
+  // API entries have no account, so their company comes from their own fields only.
+  const own = ownPersonFields(records);
+  if (own) {
     const person = personOf(records.values, own, accountName);
     if (person) people.push(person);
   } else {
@@ -181,9 +187,12 @@ export async function fuzzyMatch(
       byEmail.push(...rows.filter((row) => normalizeEmail(row.email ?? undefined) === email));
     }
   }
-  const emailHit = only(byEmail);
-  if (emailHit)
-    return { referral: emailHit, method: 'fuzzy_email', score: FUZZY_SCORES.fuzzy_email, direct: false };
+  const hit = (rows: ReferralRow[], method: keyof typeof FUZZY_SCORES): TargetMatch | undefined => {
+    const referral = only(rows);
+    return referral ? { referral, method, score: FUZZY_SCORES[method], direct: false } : undefined;
+  };
+  const emailHit = hit(byEmail, 'fuzzy_email');
+  if (emailHit) return emailHit;
   const byName: ReferralRow[] = [];
   for (const person of people) {
     if (!person.firstName || !person.lastName || !person.company) continue;
@@ -200,16 +209,7 @@ export async function fuzzyMatch(
       ),
     );
   }
-  const nameHit = only(byName);
-  if (nameHit) {
-    return {
-      referral: nameHit,
-      method: 'fuzzy_name_company',
-      score: FUZZY_SCORES.fuzzy_name_company,
-      direct: false,
-    };
-  }
-  return undefined;
+  return hit(byName, 'fuzzy_name_company');
 }
 
 /** The person an entry would add as a referral (member match): names, email, company as the CRM has them. */
@@ -221,8 +221,7 @@ export function newReferralDetails(records: EntryRecords): {
   phone?: string;
 } {
   const facts = objectsOf(records.origin);
-  const ownFields =
-    records.origin === 'api' ? GENERIC_PERSON_FIELDS : ownValue(facts.personFields, records.object);
+  const ownFields = ownPersonFields(records);
   let values: RecordValues | null | undefined = ownFields ? records.values : undefined;
   let fields: PersonFields | undefined = ownFields;
   if (!fields) {

@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
+import { installLenientJsonParser } from '../json-body.ts';
 import type { SandboxOptions, SandboxPlugin } from '../types.ts';
 import { registerAdminRoutes } from './admin-routes.ts';
 import { apiGuard } from './api-guard.ts';
@@ -64,18 +65,10 @@ export const hubspotSandbox: SandboxPlugin = async (app: FastifyInstance, option
 };
 
 function installParsers(app: FastifyInstance): void {
-  // An empty JSON body (DELETE or PUT without payload) is read as "no body", not an error.
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, text, done) => {
-    const body = String(text);
-    if (body.trim() === '') return done(null, undefined);
-    try {
-      done(null, JSON.parse(body));
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      done(new HubspotError(400, errorBody('VALIDATION_ERROR', `Invalid input JSON: ${message}`)), undefined);
-    }
-  });
+  installLenientJsonParser(
+    app,
+    (message) => new HubspotError(400, errorBody('VALIDATION_ERROR', `Invalid input JSON: ${message}`)),
+  );
   app.addContentTypeParser(
     'application/x-www-form-urlencoded',
     { parseAs: 'string' },

@@ -66,15 +66,22 @@ export function registerOAuthRoutes(app: FastifyInstance, context: HubspotContex
   const { keeper } = context;
   const byClientId = (clientId: string | undefined) =>
     clientId === undefined ? undefined : keeper.state.portals.find((portal) => portal.clientId === clientId);
+  /** The app and redirect URI an authorize call names, or why the page cannot go on. */
+  const authorizeTarget = (fields: Fields | undefined) => {
+    const portal = byClientId(field(fields, 'client_id'));
+    const redirectUri = field(fields, 'redirect_uri');
+    if (portal === undefined) return 'Unknown client_id.';
+    if (redirectUri === undefined || !redirectAllowed(portal, redirectUri)) {
+      return 'The redirect_uri is missing or not allowed for this app.';
+    }
+    return { portal, redirectUri };
+  };
 
   app.get<{ Querystring: Fields }>('/oauth/authorize', async (request, reply) => {
     const query = request.query;
-    const portal = byClientId(field(query, 'client_id'));
-    const redirectUri = field(query, 'redirect_uri');
-    if (portal === undefined) return htmlError(reply, 'Unknown client_id.');
-    if (redirectUri === undefined || !redirectAllowed(portal, redirectUri)) {
-      return htmlError(reply, 'The redirect_uri is missing or not allowed for this app.');
-    }
+    const found = authorizeTarget(query);
+    if (typeof found === 'string') return htmlError(reply, found);
+    const { portal, redirectUri } = found;
     const scopes = scopesOf(field(query, 'scope'));
     const state = field(query, 'state') ?? '';
     const body = html`<h1>Connect to ${portal.name}</h1>
@@ -93,12 +100,9 @@ export function registerOAuthRoutes(app: FastifyInstance, context: HubspotContex
 
   app.post<{ Body: Fields | undefined }>('/oauth/authorize', async (request, reply) => {
     const body = request.body;
-    const portal = byClientId(field(body, 'client_id'));
-    const redirectUri = field(body, 'redirect_uri');
-    if (portal === undefined) return htmlError(reply, 'Unknown client_id.');
-    if (redirectUri === undefined || !redirectAllowed(portal, redirectUri)) {
-      return htmlError(reply, 'The redirect_uri is missing or not allowed for this app.');
-    }
+    const found = authorizeTarget(body);
+    if (typeof found === 'string') return htmlError(reply, found);
+    const { portal, redirectUri } = found;
     const target = new URL(redirectUri);
     const state = field(body, 'state');
     if (field(body, 'decision') !== 'allow') {

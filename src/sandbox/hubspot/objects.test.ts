@@ -8,7 +8,7 @@ import {
   fetchJson,
   type PortalCredentials,
   type RunningSandbox,
-  startSandbox,
+  startSandboxWithPortal,
 } from '../../../test/helpers/sandbox-hubspot.ts';
 
 let sandbox: RunningSandbox;
@@ -16,9 +16,7 @@ let portal: PortalCredentials;
 let client: Client;
 
 beforeAll(async () => {
-  sandbox = await startSandbox();
-  portal = await createPortal(sandbox.baseUrl, { name: 'CRM tests' });
-  client = clientFor(sandbox.baseUrl, portal.accessToken);
+  ({ sandbox, portal, client } = await startSandboxWithPortal({ name: 'CRM tests' }));
 });
 
 afterAll(async () => {

@@ -4,12 +4,10 @@ import { FilterOperatorEnum } from '@hubspot/api-client/lib/codegen/crm/contacts
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   apiError,
-  clientFor,
-  createPortal,
   fetchJson,
   type PortalCredentials,
   type RunningSandbox,
-  startSandbox,
+  startSandboxWithPortal,
 } from '../../../test/helpers/sandbox-hubspot.ts';
 
 let sandbox: RunningSandbox;
@@ -17,9 +15,7 @@ let portal: PortalCredentials;
 let client: Client;
 
 beforeAll(async () => {
-  sandbox = await startSandbox();
-  portal = await createPortal(sandbox.baseUrl, { name: 'CRM tests' });
-  client = clientFor(sandbox.baseUrl, portal.accessToken);
+  ({ sandbox, portal, client } = await startSandboxWithPortal({ name: 'CRM tests' }));
 });
 
 afterAll(async () => {

@@ -1,3 +1,4 @@
+import { JsonStateKeeper } from '../json-state.ts';
 import type { SandboxStore } from '../store.ts';
 import type { ObjectType, PropertyDefinition, SubscriptionType } from './facts.ts';
 
@@ -187,41 +188,13 @@ function isHubspotState(value: unknown): value is HubspotState {
   );
 }
 
-/**
- * Owns the in-memory state and writes it back. Writes are gathered per event-loop turn
- * (every change in one request lands in one write) and `flush` writes synchronously, so
- * closing never loses a change.
- */
-export class StateKeeper {
-  readonly state: HubspotState;
-  private dirty = false;
-  private scheduled: NodeJS.Immediate | null = null;
-
-  constructor(private readonly store: SandboxStore) {
-    const loaded = store.load(STORE_NAME);
-    this.state = isHubspotState(loaded) ? loaded : emptyState();
+/** The portals' state, kept and written back like every sandbox's (`JsonStateKeeper`). */
+export class StateKeeper extends JsonStateKeeper<HubspotState> {
+  constructor(store: SandboxStore) {
+    super(store, STORE_NAME, isHubspotState, emptyState);
   }
 
   portal(portalId: number): PortalState | undefined {
     return this.state.portals.find((portal) => portal.portalId === portalId);
-  }
-
-  changed(): void {
-    this.dirty = true;
-    if (this.scheduled !== null) return;
-    this.scheduled = setImmediate(() => {
-      this.scheduled = null;
-      this.flush();
-    });
-  }
-
-  flush(): void {
-    if (this.scheduled !== null) {
-      clearImmediate(this.scheduled);
-      this.scheduled = null;
-    }
-    if (!this.dirty) return;
-    this.dirty = false;
-    this.store.save(STORE_NAME, this.state);
   }
 }

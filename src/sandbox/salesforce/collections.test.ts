@@ -4,7 +4,7 @@ import {
   API_VERSION,
   type NewOrg,
   type RunningSandbox,
-  startSandbox,
+  startSandboxWithOrg,
 } from '../../../test/helpers/sandbox-salesforce.ts';
 
 let sandbox: RunningSandbox;
@@ -12,9 +12,7 @@ let org: NewOrg;
 let conn: Connection;
 
 beforeAll(async () => {
-  sandbox = await startSandbox();
-  org = await sandbox.createOrg();
-  conn = await sandbox.login(org);
+  ({ sandbox, org, conn } = await startSandboxWithOrg());
   await sandbox.admin('POST', `/orgs/${org.orgId}/fields`, {
     object: 'Contact',
     name: 'Ext_Id',

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   API_VERSION,
+  passwordGrant,
   type RunningSandbox,
   rejection,
   startSandbox,
@@ -45,17 +46,7 @@ describe('faults', () => {
     expect(await rest.json()).toEqual([
       { errorCode: 'SERVER_UNAVAILABLE', message: 'Server temporarily unavailable' },
     ]);
-    const token = await fetch(`${sandbox.base}/services/oauth2/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({
-        grant_type: 'password',
-        client_id: org.clientId,
-        client_secret: org.clientSecret,
-        username: org.username,
-        password: org.password,
-      }).toString(),
-    });
+    const token = await passwordGrant(sandbox.base, org);
     expect(token.status).toBe(503);
     expect((await fetch(`${sandbox.base}/_ui/orgs/${org.orgId}?object=Lead`)).status).toBe(503);
     expect((await sandbox.admin('GET', `/orgs/${org.orgId}`)).status).toBe(200);

@@ -5,7 +5,7 @@ import {
   type NewOrg,
   type RunningSandbox,
   rejection,
-  startSandbox,
+  startSandboxWithOrg,
 } from '../../../test/helpers/sandbox-salesforce.ts';
 import { idChecksum, looksLikeId, to18 } from './ids.ts';
 
@@ -14,9 +14,7 @@ let org: NewOrg;
 let conn: Connection;
 
 beforeAll(async () => {
-  sandbox = await startSandbox();
-  org = await sandbox.createOrg();
-  conn = await sandbox.login(org);
+  ({ sandbox, org, conn } = await startSandboxWithOrg());
 });
 
 afterAll(async () => {

@@ -4,7 +4,7 @@ import {
   type NewOrg,
   type RunningSandbox,
   rejection,
-  startSandbox,
+  startSandboxWithOrg,
 } from '../../../test/helpers/sandbox-salesforce.ts';
 
 let sandbox: RunningSandbox;
@@ -12,9 +12,7 @@ let org: NewOrg;
 let conn: Connection;
 
 beforeAll(async () => {
-  sandbox = await startSandbox();
-  org = await sandbox.createOrg();
-  conn = await sandbox.login(org);
+  ({ sandbox, org, conn } = await startSandboxWithOrg());
 });
 
 afterAll(async () => {

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   API_VERSION,
   type NewOrg,
+  passwordGrant,
   type RunningSandbox,
   rejection,
   startSandbox,
@@ -54,17 +55,7 @@ async function authorizationCode(state: string): Promise<URL> {
 
 describe('OAuth 2.0', () => {
   it('answers the password grant with the documented token shape', async () => {
-    const response = await fetch(`${sandbox.base}/services/oauth2/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({
-        grant_type: 'password',
-        client_id: org.clientId,
-        client_secret: org.clientSecret,
-        username: org.username,
-        password: org.password,
-      }).toString(),
-    });
+    const response = await passwordGrant(sandbox.base, org);
     expect(response.status).toBe(200);
     const token = (await response.json()) as Record<string, string>;
     expect(token).toMatchObject({

@@ -23,6 +23,14 @@ function formOf(request: FastifyRequest): Form {
   return { ...(request.query as Form), ...fromBody };
 }
 
+/** What a browser sees when the authorize call itself is wrong: no redirect, an error page. */
+function oauthErrorPage(reply: FastifyReply, message: string): FastifyReply {
+  return reply
+    .code(400)
+    .type('text/html; charset=utf-8')
+    .send(page('OAuth error', html`<h1>OAuth error</h1><p>${message}</p>`));
+}
+
 function tokenError(reply: FastifyReply, error: string, description: string, status = 400): FastifyReply {
   return reply
     .code(status)
@@ -163,12 +171,7 @@ export function registerOAuthRoutes(app: FastifyInstance, deps: OAuthDeps): void
   app.get('/services/oauth2/authorize', async (request, reply) => {
     const form = formOf(request);
     const target = authorizeTarget(form);
-    if (typeof target === 'string') {
-      return reply
-        .code(400)
-        .type('text/html; charset=utf-8')
-        .send(page('OAuth error', html`<h1>OAuth error</h1><p>${target}</p>`));
-    }
+    if (typeof target === 'string') return oauthErrorPage(reply, target);
     if (outageError(target.org, Date.now())) return reply.code(503).send('Service Unavailable');
     return reply.type('text/html; charset=utf-8').send(consentPage(target.org, form));
   });
@@ -176,12 +179,7 @@ export function registerOAuthRoutes(app: FastifyInstance, deps: OAuthDeps): void
   app.post('/services/oauth2/authorize', async (request, reply) => {
     const form = formOf(request);
     const target = authorizeTarget(form);
-    if (typeof target === 'string') {
-      return reply
-        .code(400)
-        .type('text/html; charset=utf-8')
-        .send(page('OAuth error', html`<h1>OAuth error</h1><p>${target}</p>`));
-    }
+    if (typeof target === 'string') return oauthErrorPage(reply, target);
     if (form.decision !== 'allow') {
       return redirectWith(reply, target.redirectUri, {
         error: 'access_denied',

@@ -5,7 +5,7 @@ import {
   type NewOrg,
   type RunningSandbox,
   rejection,
-  startSandbox,
+  startSandboxWithOrg,
 } from '../../../test/helpers/sandbox-salesforce.ts';
 
 let sandbox: RunningSandbox;
@@ -13,9 +13,7 @@ let org: NewOrg;
 let conn: Connection;
 
 beforeAll(async () => {
-  sandbox = await startSandbox();
-  org = await sandbox.createOrg({ name: 'REST org' });
-  conn = await sandbox.login(org);
+  ({ sandbox, org, conn } = await startSandboxWithOrg({ name: 'REST org' }));
 });
 
 afterAll(async () => {

@@ -5,7 +5,7 @@ import {
   type NewOrg,
   type RunningSandbox,
   rejection,
-  startSandbox,
+  startSandboxWithOrg,
 } from '../../../test/helpers/sandbox-salesforce.ts';
 import { memorySandboxStore } from '../store.ts';
 import { createRecord, type DmlContext } from './dml.ts';
@@ -159,9 +159,7 @@ describe('query over HTTP with jsforce', () => {
   let conn: Connection;
 
   beforeAll(async () => {
-    sandbox = await startSandbox();
-    org = await sandbox.createOrg();
-    conn = await sandbox.login(org);
+    ({ sandbox, org, conn } = await startSandboxWithOrg());
     const records = Array.from({ length: 450 }, (_, i) => ({
       LastName: `Bulk ${String(i).padStart(3, '0')}`,
       Company: 'Paging',

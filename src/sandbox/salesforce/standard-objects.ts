@@ -2,7 +2,12 @@ import { KEY_PREFIXES } from './ids.ts';
 import type { FieldDef, FieldType, ObjectDef, PicklistValue } from './schema.ts';
 
 /** Builders for the definitions below: `sys` for read-only system fields, `field` for writable ones. */
-const sys = (name: string, label: string, type: FieldType, extra: Partial<FieldDef> = {}): FieldDef => ({
+export const sys = (
+  name: string,
+  label: string,
+  type: FieldType,
+  extra: Partial<FieldDef> = {},
+): FieldDef => ({
   name,
   label,
   type,

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { newKey } from '../api-keys.ts';
+import { faultsBody, revokeKeys, rollKey, setFaults } from '../payment-faults.ts';
 import { newId, type StripeContext } from './context.ts';
 import { invalidRequest, StripeApiError } from './errors.ts';
 import { type AccountState, noFaults } from './state.ts';
@@ -8,15 +9,6 @@ import { type AccountState, noFaults } from './state.ts';
 /** The sandbox's own control API (not a Stripe API); documented in docs/sandbox-payments.md. */
 
 const newAccountBody = z.object({ name: z.string().min(1).max(200).optional() }).strict();
-
-const faultsBody = z
-  .object({
-    latencyMs: z.number().int().min(0).max(60_000).optional(),
-    errorRate: z.number().min(0).max(1).optional(),
-    force429Count: z.number().int().min(0).optional(),
-    force500Count: z.number().int().min(0).optional(),
-  })
-  .strict();
 
 type AccountParams = { accountId: string };
 
@@ -116,7 +108,7 @@ export function registerAdminRoutes(app: FastifyInstance, context: StripeContext
   /** Every key of the account stops working (401 `api_key_expired`), as when a key is rolled without grace. */
   app.post<{ Params: AccountParams }>('/_admin/accounts/:accountId/revoke-keys', async (request, reply) => {
     const account = accountOr404(context, request.params.accountId);
-    for (const key of account.keys) key.revoked = true;
+    revokeKeys(account.keys);
     keeper.changed();
     return json(reply, 200, accountSummary(account));
   });
@@ -124,9 +116,7 @@ export function registerAdminRoutes(app: FastifyInstance, context: StripeContext
   /** Revokes every key and makes a new one, shown in this answer only. */
   app.post<{ Params: AccountParams }>('/_admin/accounts/:accountId/roll-key', async (request, reply) => {
     const account = accountOr404(context, request.params.accountId);
-    for (const key of account.keys) key.revoked = true;
-    const { key, stored } = newKey('sk_test_', 48);
-    account.keys.push(stored);
+    const key = rollKey(account.keys, 'sk_test_', 48);
     keeper.changed();
     return json(reply, 200, { ...accountSummary(account), secretKey: key });
   });
@@ -134,13 +124,9 @@ export function registerAdminRoutes(app: FastifyInstance, context: StripeContext
   app.put<{ Params: AccountParams }>('/_admin/accounts/:accountId/faults', async (request, reply) => {
     const account = accountOr404(context, request.params.accountId);
     const input = parse(faultsBody, request.body);
-    const { faults } = account;
-    if (input.latencyMs !== undefined) faults.latencyMs = input.latencyMs;
-    if (input.errorRate !== undefined) faults.errorRate = input.errorRate;
-    if (input.force429Count !== undefined) faults.forced429Remaining = input.force429Count;
-    if (input.force500Count !== undefined) faults.forced500Remaining = input.force500Count;
+    setFaults(account.faults, input);
     keeper.changed();
-    return json(reply, 200, faults);
+    return json(reply, 200, account.faults);
   });
 
   app.delete<{ Params: AccountParams }>('/_admin/accounts/:accountId/faults', async (request, reply) => {

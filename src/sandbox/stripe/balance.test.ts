@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  createAccount,
   type RunningStripe,
-  startStripe,
-  stripeClient,
+  startStripeWithAccount,
+  type stripeClient,
   stripeError,
 } from '../../../test/helpers/sandbox-stripe.ts';
 
@@ -11,8 +10,7 @@ let sandbox: RunningStripe;
 let stripe: ReturnType<typeof stripeClient>;
 
 beforeAll(async () => {
-  sandbox = await startStripe();
-  stripe = stripeClient(sandbox.port, (await createAccount(sandbox.baseUrl)).secretKey);
+  ({ sandbox, stripe } = await startStripeWithAccount());
 });
 afterAll(() => sandbox.close());
 

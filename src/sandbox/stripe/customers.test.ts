@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  createAccount,
   type RunningStripe,
-  startStripe,
-  stripeClient,
+  startStripeWithAccount,
+  type stripeClient,
   stripeError,
 } from '../../../test/helpers/sandbox-stripe.ts';
 
@@ -11,9 +10,7 @@ let sandbox: RunningStripe;
 let stripe: ReturnType<typeof stripeClient>;
 
 beforeAll(async () => {
-  sandbox = await startStripe();
-  const account = await createAccount(sandbox.baseUrl);
-  stripe = stripeClient(sandbox.port, account.secretKey);
+  ({ sandbox, stripe } = await startStripeWithAccount());
 });
 afterAll(() => sandbox.close());
 

@@ -1,6 +1,6 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { hashKey, keyMatches } from '../api-keys.ts';
+import { applyFaults } from '../payment-faults.ts';
 import { type StripeContext, setAccount } from './context.ts';
 import {
   expiredApiKey,
@@ -10,7 +10,7 @@ import {
   rateLimited,
   serverError,
 } from './errors.ts';
-import type { AccountState, StripeKeeper } from './state.ts';
+import type { StripeKeeper } from './state.ts';
 
 /** The secret key of a call: Bearer (what the client sends) or Basic with the key as user name. */
 export function presentedKey(authorization: string | undefined): string | null {
@@ -32,27 +32,6 @@ function findKey(keeper: StripeKeeper, key: string) {
   return null;
 }
 
-/**
- * Faults in the order a caller meets them on a network: latency first, then forced 429s
- * and 500s, then random server errors. They hit before the endpoint runs, so no
- * idempotent answer is saved for them and a retry with the same key runs for real.
- */
-async function applyFaults(keeper: StripeKeeper, account: AccountState): Promise<void> {
-  const { faults } = account;
-  if (faults.latencyMs > 0) await sleep(faults.latencyMs);
-  if (faults.forced429Remaining > 0) {
-    faults.forced429Remaining -= 1;
-    keeper.changed();
-    throw rateLimited();
-  }
-  if (faults.forced500Remaining > 0) {
-    faults.forced500Remaining -= 1;
-    keeper.changed();
-    throw serverError(500);
-  }
-  if (faults.errorRate > 0 && Math.random() < faults.errorRate) throw serverError(500);
-}
-
 const VERSION_PATTERN = /^\d{4}-\d{2}-\d{2}(\.[a-z]+)?$/;
 
 /** Runs before every `/v1` call: API version, secret key, faults. */
@@ -68,7 +47,10 @@ export function apiGuard(context: StripeContext) {
     const found = findKey(context.keeper, key);
     if (found === null) throw invalidApiKey(key);
     if (found.stored.revoked) throw expiredApiKey(key);
-    await applyFaults(context.keeper, found.account);
+    await applyFaults(found.account.faults, () => context.keeper.changed(), {
+      rateLimited,
+      serverError: () => serverError(500),
+    });
     setAccount(request, found.account);
   };
 }

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createAccount,
   type RunningStripe,
-  startStripe,
+  startStripeWithAccount,
   stripeClient,
   stripeError,
 } from '../../../test/helpers/sandbox-stripe.ts';
@@ -11,8 +11,7 @@ let sandbox: RunningStripe;
 let stripe: ReturnType<typeof stripeClient>;
 
 beforeAll(async () => {
-  sandbox = await startStripe();
-  stripe = stripeClient(sandbox.port, (await createAccount(sandbox.baseUrl)).secretKey);
+  ({ sandbox, stripe } = await startStripeWithAccount());
 });
 afterAll(() => sandbox.close());
 

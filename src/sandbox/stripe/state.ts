@@ -1,5 +1,6 @@
 import type { StoredKey } from '../api-keys.ts';
 import { JsonStateKeeper } from '../json-state.ts';
+import type { PaymentFaults } from '../payment-faults.ts';
 import type { SandboxStore } from '../store.ts';
 
 /**
@@ -12,15 +13,7 @@ export interface StripeState {
   accounts: AccountState[];
 }
 
-export interface AccountFaults {
-  latencyMs: number;
-  /** Share of API calls (0..1) answered with a random server error. */
-  errorRate: number;
-  /** The next N API calls answer 429 `rate_limit`. */
-  forced429Remaining: number;
-  /** The next N API calls answer 500 `api_error`. */
-  forced500Remaining: number;
-}
+export type AccountFaults = PaymentFaults;
 
 export interface Customer {
   id: string;
@@ -94,9 +87,7 @@ export interface AccountState {
 
 export type StripeKeeper = JsonStateKeeper<StripeState>;
 
-export function noFaults(): AccountFaults {
-  return { latencyMs: 0, errorRate: 0, forced429Remaining: 0, forced500Remaining: 0 };
-}
+export { noFaults } from '../payment-faults.ts';
 
 function isStripeState(value: unknown): value is StripeState {
   if (typeof value !== 'object' || value === null) return false;

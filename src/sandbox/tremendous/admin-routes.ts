@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { newKey } from '../api-keys.ts';
+import { faultsBody, revokeKeys, rollKey, setFaults } from '../payment-faults.ts';
 import { fundingSourceJson, sendJson, type TremendousContext, toAmount } from './context.ts';
 import { TremendousError } from './errors.ts';
 import {
@@ -43,15 +44,6 @@ const fundingSourceBody = z
   .object({
     method: z.enum(['bank_account', 'credit_card', 'invoice']),
     available: amount.refine((value) => value >= 0, 'must be at least 0').default(0),
-  })
-  .strict();
-
-const faultsBody = z
-  .object({
-    latencyMs: z.number().int().min(0).max(60_000).optional(),
-    errorRate: z.number().min(0).max(1).optional(),
-    force429Count: z.number().int().min(0).optional(),
-    force500Count: z.number().int().min(0).optional(),
   })
   .strict();
 
@@ -189,7 +181,7 @@ export function registerAdminRoutes(app: FastifyInstance, context: TremendousCon
     '/_admin/organizations/:organizationId/revoke-keys',
     async (request, reply) => {
       const organization = organizationOr404(context, request.params.organizationId);
-      for (const key of organization.keys) key.revoked = true;
+      revokeKeys(organization.keys);
       keeper.changed();
       return sendJson(reply, 200, organizationSummary(organization));
     },
@@ -199,9 +191,7 @@ export function registerAdminRoutes(app: FastifyInstance, context: TremendousCon
     '/_admin/organizations/:organizationId/roll-key',
     async (request, reply) => {
       const organization = organizationOr404(context, request.params.organizationId);
-      for (const key of organization.keys) key.revoked = true;
-      const { key, stored } = newKey('TEST_', 40);
-      organization.keys.push(stored);
+      const key = rollKey(organization.keys, 'TEST_', 40);
       keeper.changed();
       return sendJson(reply, 200, { ...organizationSummary(organization), apiKey: key });
     },
@@ -210,13 +200,9 @@ export function registerAdminRoutes(app: FastifyInstance, context: TremendousCon
   app.put<{ Params: OrgParams }>('/_admin/organizations/:organizationId/faults', async (request, reply) => {
     const organization = organizationOr404(context, request.params.organizationId);
     const input = parse(faultsBody, request.body);
-    const { faults } = organization;
-    if (input.latencyMs !== undefined) faults.latencyMs = input.latencyMs;
-    if (input.errorRate !== undefined) faults.errorRate = input.errorRate;
-    if (input.force429Count !== undefined) faults.forced429Remaining = input.force429Count;
-    if (input.force500Count !== undefined) faults.forced500Remaining = input.force500Count;
+    setFaults(organization.faults, input);
     keeper.changed();
-    return sendJson(reply, 200, faults);
+    return sendJson(reply, 200, organization.faults);
   });
 
   app.delete<{ Params: OrgParams }>(

@@ -1,6 +1,6 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { hashKey, keyMatches } from '../api-keys.ts';
+import { applyFaults } from '../payment-faults.ts';
 import { rateLimited, serverError, unauthorized } from './errors.ts';
 import type { FundingSourceState, OrganizationState, TremendousKeeper } from './state.ts';
 
@@ -57,22 +57,6 @@ function bearerOf(authorization: string | undefined): string | null {
   return match?.[1] ?? null;
 }
 
-async function applyFaults(keeper: TremendousKeeper, organization: OrganizationState): Promise<void> {
-  const { faults } = organization;
-  if (faults.latencyMs > 0) await sleep(faults.latencyMs);
-  if (faults.forced429Remaining > 0) {
-    faults.forced429Remaining -= 1;
-    keeper.changed();
-    throw rateLimited();
-  }
-  if (faults.forced500Remaining > 0) {
-    faults.forced500Remaining -= 1;
-    keeper.changed();
-    throw serverError();
-  }
-  if (faults.errorRate > 0 && Math.random() < faults.errorRate) throw serverError();
-}
-
 /** Runs before every `/api/v2` call: the bearer API key finds the organization, then its faults apply. */
 export function apiGuard(context: TremendousContext) {
   return async (request: FastifyRequest): Promise<void> => {
@@ -83,7 +67,7 @@ export function apiGuard(context: TremendousContext) {
       const stored = organization.keys.find((candidate) => keyMatches(candidate, hash));
       if (stored === undefined) continue;
       if (stored.revoked) throw unauthorized();
-      await applyFaults(context.keeper, organization);
+      await applyFaults(organization.faults, () => context.keeper.changed(), { rateLimited, serverError });
       organizations.set(request, organization);
       return;
     }

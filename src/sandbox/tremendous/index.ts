@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
+import { installLenientJsonParser } from '../json-body.ts';
 import type { SandboxOptions, SandboxPlugin } from '../types.ts';
 import { registerAdminRoutes } from './admin-routes.ts';
 import { registerApiRoutes } from './api-routes.ts';
@@ -22,16 +23,7 @@ export const tremendousSandbox: SandboxPlugin = async (app: FastifyInstance, opt
     baseUrl: (request: FastifyRequest) => publicUrl ?? `${request.protocol}://${request.host}${prefix}`,
   };
 
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, text, done) => {
-    const body = String(text);
-    if (body.trim() === '') return done(null, undefined);
-    try {
-      done(null, JSON.parse(body));
-    } catch {
-      done(new TremendousError(400, 'Invalid JSON in request body'), undefined);
-    }
-  });
+  installLenientJsonParser(app, () => new TremendousError(400, 'Invalid JSON in request body'));
   app.setErrorHandler((error: FastifyError | TremendousError, request, reply) => {
     if (error instanceof TremendousError) return sendJson(reply, error.statusCode, error.body);
     const statusCode =

@@ -1,5 +1,6 @@
 import type { StoredKey } from '../api-keys.ts';
 import { JsonStateKeeper, randomChars } from '../json-state.ts';
+import type { PaymentFaults } from '../payment-faults.ts';
 import type { SandboxStore } from '../store.ts';
 
 /**
@@ -22,13 +23,7 @@ export interface FundingSourceState {
   createdAt: string;
 }
 
-export interface OrganizationFaults {
-  latencyMs: number;
-  /** Share of API calls (0..1) answered 500. */
-  errorRate: number;
-  forced429Remaining: number;
-  forced500Remaining: number;
-}
+export type OrganizationFaults = PaymentFaults;
 
 export interface RewardJson {
   id: string;
@@ -77,9 +72,7 @@ export type TremendousKeeper = JsonStateKeeper<TremendousState>;
 /** Tremendous ids: twelve upper-case letters and digits. */
 export const tremendousId = () => randomChars(12, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789');
 
-export function noFaults(): OrganizationFaults {
-  return { latencyMs: 0, errorRate: 0, forced429Remaining: 0, forced500Remaining: 0 };
-}
+export { noFaults } from '../payment-faults.ts';
 
 /** The organization's balance: every organization has exactly one. */
 export function balanceSource(organization: OrganizationState): FundingSourceState | undefined {

@@ -1,15 +1,14 @@
 import type { ObjectDef } from '../schema.ts';
+import { sys as systemField } from '../standard-objects.ts';
 import type { OrgState, SfRecord } from '../state.ts';
 
-const sys = (name: string, label: string, type: 'id' | 'string' | 'int' | 'boolean' | 'datetime') => ({
-  name,
-  label,
-  type,
-  createable: false,
-  updateable: false,
-  custom: false,
-  ...(type === 'id' ? { idLookup: true, length: 18 } : type === 'string' ? { length: 255 } : {}),
-});
+const sys = (name: string, label: string, type: 'id' | 'string' | 'int' | 'boolean' | 'datetime') =>
+  systemField(
+    name,
+    label,
+    type,
+    type === 'id' ? { idLookup: true, length: 18 } : type === 'string' ? { length: 255 } : {},
+  );
 
 /** The Tooling API's CustomField object, as far as queries and reads need it. */
 export const CUSTOM_FIELD_OBJECT: ObjectDef = {
