@@ -38,6 +38,9 @@ import { startPoller, stopPoller } from './receiver/poller/scheduler.ts';
 import { receiverSettingsRoutes } from './receiver/settings/routes.ts';
 import { referralRoutes } from './referrals/routes.ts';
 import { sandboxPrefixes } from './sandbox/index.ts';
+import { startWebhookDeliveries } from './webhooks/delivery.ts';
+import { openApiWebhooks } from './webhooks/openapi.ts';
+import { webhookRoutes } from './webhooks/routes.ts';
 import { workspaceRoutes } from './workspaces/routes.ts';
 
 export interface ExtraPlugin {
@@ -145,6 +148,7 @@ export async function buildApp(options: BuildOptions): Promise<RefsyncApp> {
         securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An API key (rsk_...)' } },
       },
       security: [{ apiKey: [] }],
+      webhooks: openApiWebhooks(),
     },
     transform: jsonSchemaTransform,
   });
@@ -170,6 +174,7 @@ export async function buildApp(options: BuildOptions): Promise<RefsyncApp> {
         await secured.register(salesEntryRoutes, { ctx });
         await secured.register(pollerRoutes, { ctx });
         await secured.register(ingestApiRoutes, { ctx });
+        await secured.register(webhookRoutes, { ctx });
       });
     },
     { prefix: '/api/v1' },
@@ -197,6 +202,7 @@ export async function buildApp(options: BuildOptions): Promise<RefsyncApp> {
 export async function prepare(app: RefsyncApp, options: { work: boolean }): Promise<void> {
   await runMigrations(app.ctx.database);
   await app.ctx.queue.start();
+  await startWebhookDeliveries(app.ctx, options);
   if (options.work) await app.ctx.queue.work(app.ctx);
   if (options.work) await startPoller(app.ctx);
 }

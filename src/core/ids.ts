@@ -16,6 +16,10 @@ const prefixes = {
   pushLog: 'plg',
   receiverSettings: 'rcv',
   salesEntry: 'sle',
+  webhookEndpoint: 'whe',
+  webhookMessage: 'msg',
+  webhookAttempt: 'wha',
+  email: 'eml',
 } as const;
 
 export type IdKind = keyof typeof prefixes;

@@ -13,7 +13,9 @@ import {
 } from 'drizzle-orm/pg-core';
 
 // Tables owned by a capability live beside its code; they are listed here for the db client and drizzle-kit.
+export * from '../notifications/tables.ts';
 export * from '../receiver/tables.ts';
+export * from '../webhooks/tables.ts';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
 const updatedAt = () => timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();

@@ -20,6 +20,12 @@ export interface DomainEvents {
   'sales_entry.review_needed': { entryId: string; reason: string };
   /** A connection that needed reconnecting works again: waiting pushes resume. */
   'connection.reconnected': { connectionId: string };
+  /** A sales entry ended `failed`; a person can edit and retry it. */
+  'sales_entry.failed': { entryId: string; reason: string };
+  /** The CRM refused a connection's tokens (or its address): a person must reconnect it. */
+  'connection.needs_reauth': { connectionId: string; reason: string };
+  /** An outbound webhook endpoint failed for days and was disabled. */
+  'webhook_endpoint.disabled': { endpointId: string; url: string; reason: string };
 }
 
 export type EventType = keyof DomainEvents;
@@ -32,6 +38,9 @@ export const eventTypes = [
   'sales_entry.received',
   'sales_entry.review_needed',
   'connection.reconnected',
+  'sales_entry.failed',
+  'connection.needs_reauth',
+  'webhook_endpoint.disabled',
 ] as const satisfies readonly EventType[];
 
 /** What a job receives: the event, with the workspace it belongs to. */
