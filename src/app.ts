@@ -25,6 +25,9 @@ import { installErrorHandler } from './http/errors.ts';
 import { healthRoutes } from './http/health.ts';
 import { supportIdempotency } from './http/idempotency.ts';
 import { memberRoutes } from './members/routes.ts';
+import { MAIL_SANDBOX_PREFIX, mailSandbox } from './notifications/mail-sandbox.ts';
+import { notificationRoutes } from './notifications/routes.ts';
+import { unsubscribeRoutes } from './notifications/unsubscribe.ts';
 import { programRoutes } from './programs/routes.ts';
 import { pushRoutes } from './push/routes.ts';
 import { JobQueue } from './queue/job-queue.ts';
@@ -157,6 +160,7 @@ export async function buildApp(options: BuildOptions): Promise<RefsyncApp> {
   await server.register(healthRoutes, { ctx });
   await server.register(oauthCallbackRoutes, { ctx });
   await server.register(hookRoutes, { ctx });
+  await server.register(unsubscribeRoutes, { ctx });
   await server.register(
     async (api) => {
       api.get('/openapi.json', { schema: { hide: true } }, async () => server.swagger());
@@ -175,6 +179,7 @@ export async function buildApp(options: BuildOptions): Promise<RefsyncApp> {
         await secured.register(pollerRoutes, { ctx });
         await secured.register(ingestApiRoutes, { ctx });
         await secured.register(webhookRoutes, { ctx });
+        await secured.register(notificationRoutes, { ctx });
       });
     },
     { prefix: '/api/v1' },
@@ -182,6 +187,8 @@ export async function buildApp(options: BuildOptions): Promise<RefsyncApp> {
   for (const extra of options.plugins ?? []) {
     await server.register(extra.plugin, { prefix: extra.prefix });
   }
+  // The outbox shows every workspace's mail: mounted exactly where the sandbox CRMs are.
+  if (ctx.sandboxPaths.length > 0) await server.register(mailSandbox, { ctx, prefix: MAIL_SANDBOX_PREFIX });
 
   let closed = false;
   return {

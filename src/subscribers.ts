@@ -1,3 +1,4 @@
+import { notificationSubscriber } from './notifications/subscriber.ts';
 import { pushSubscriber } from './push/subscriber.ts';
 import type { EventSubscriber } from './queue/subscriber.ts';
 import { salesEntrySubscriber } from './receiver/process/subscriber.ts';
@@ -11,4 +12,5 @@ export const subscribers: readonly EventSubscriber[] = [
   pushSubscriber,
   salesEntrySubscriber,
   webhookSubscriber,
+  notificationSubscriber,
 ];
