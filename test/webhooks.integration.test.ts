@@ -1,14 +1,18 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, prepare, type RefsyncApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { createLogger } from '../src/core/logger.ts';
+import { queryRows } from '../src/db/client.ts';
+import { notificationSubscriber } from '../src/notifications/subscriber.ts';
 import { webhookSubscriber } from '../src/webhooks/subscriber.ts';
 import { createApiKey, createWorkspace } from '../src/workspaces/service.ts';
 import { ApiClient, eventually, startTestApp, type TestApp } from './helpers/app.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
+import { SmtpSink } from './helpers/smtp-sink.ts';
 import { WebhookReceiver } from './helpers/webhook-receiver.ts';
 
 /** Outbound webhooks against a real receiver on loopback, across a refsync restart. */
@@ -252,5 +256,65 @@ describe('a private destination', () => {
       testApp.app.ctx.config.webhooksAllowPrivate = false;
       await local.close();
     }
+  });
+});
+
+describe('an endpoint failing for 5 days', () => {
+  let testApp: TestApp;
+  const smtp = new SmtpSink();
+  const down = new WebhookReceiver();
+  beforeAll(async () => {
+    await smtp.start();
+    await down.start();
+    down.down = true;
+    testApp = await startTestApp({
+      subscribers: [webhookSubscriber, notificationSubscriber],
+      env: {
+        REFSYNC_WEBHOOKS_ALLOW_PRIVATE: '1',
+        // 5 days become 4.3 s; the whole retry schedule well under a second of waiting.
+        REFSYNC_WEBHOOK_RETRY_SCALE: '0.00001',
+        REFSYNC_SMTP_URL: smtp.url,
+      },
+    });
+  });
+  afterAll(async () => {
+    await testApp.close();
+    await down.close();
+    await smtp.close();
+  });
+
+  it('is disabled, and the workspace is told by an event and an admin email', async () => {
+    const { api } = await testApp.newWorkspace();
+    await api.request('PUT', '/api/v1/notification-settings', {
+      body: { adminEmails: ['ops@company.example'], alerts: ['webhook_disabled'] },
+    });
+    const endpoint = await api.post<{ id: string }>('/api/v1/webhook-endpoints', { url: down.url });
+    const programId = (await api.post<{ id: string }>('/api/v1/programs', { name: 'P' })).body.id;
+    await api.post('/api/v1/members', { programId, email: 'first@example.com' });
+    const exhausted = await eventually(async () => {
+      const page = await api.get<{ data: Message[] }>(
+        `/api/v1/webhook-endpoints/${endpoint.body.id}/messages`,
+      );
+      return page.body.data[0]?.status === 'failed' ? page.body.data[0] : undefined;
+    }, 20_000);
+    expect(exhausted.attempts).toBe(8);
+    await new Promise((resolve) => setTimeout(resolve, 4500));
+    await api.post('/api/v1/members', { programId, email: 'second@example.com' });
+
+    const shown = await eventually(async () => {
+      const answer = await api.get<{ enabled: boolean; disabledReason: string | null }>(
+        `/api/v1/webhook-endpoints/${endpoint.body.id}`,
+      );
+      return answer.body.enabled ? undefined : answer.body;
+    }, 20_000);
+    expect(shown.disabledReason).toMatch(/^every delivery failed since /);
+    const mail = await eventually(async () => smtp.to('ops@company.example')[0], 20_000);
+    expect(mail.subject).toBe('A webhook endpoint was disabled');
+    expect(mail.text).toContain(down.url);
+    const told = await queryRows<{ subject_id: string }>(
+      testApp.app.ctx.db,
+      sql`select subject_id from events where type = 'webhook_endpoint.disabled'`,
+    );
+    expect(told).toEqual([{ subject_id: endpoint.body.id }]);
   });
 });
