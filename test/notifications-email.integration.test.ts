@@ -196,6 +196,25 @@ describe('admin alerts', () => {
   });
 });
 
+describe('events for people', () => {
+  it('writes sales_entry.failed when an entry ends failed', async () => {
+    const other = await testApp.newWorkspace();
+    const entryId = await feed(testApp, other.id, {
+      objectType: 'order',
+      recordId: 'o-9',
+      fields: { stage: 'Won' },
+    });
+    expect((await outcomeOf(other.api, entryId)).status).toBe('failed');
+    const written = await queryRows<{ payload: { entryId: string; reason: string } }>(
+      testApp.app.ctx.db,
+      sql`select payload from events where type = 'sales_entry.failed' and subject_id = ${entryId}`,
+    );
+    expect(written).toEqual([
+      { payload: { entryId, reason: 'no enabled receiver settings for API entries' } },
+    ]);
+  });
+});
+
 describe('templates', () => {
   it('preview with sample data, HTML-escaped in the HTML part', async () => {
     const program = await api.post<{ id: string }>('/api/v1/programs', { name: 'Preview' });
