@@ -24,6 +24,15 @@ export interface DomainEvents {
   'sales_entry.failed': { entryId: string; reason: string };
   /** The CRM refused a connection's tokens (or its address): a person must reconnect it. */
   'connection.needs_reauth': { connectionId: string; reason: string };
+  /** A push a retry cannot fix failed (the CRM refused the record); its push log entry says why. */
+  'push.failed': {
+    logId: string;
+    settingsId: string;
+    subject: 'referral' | 'member';
+    subjectId: string;
+    crmCode: string | null;
+    message: string;
+  };
   /** An outbound webhook endpoint failed for days and was disabled. */
   'webhook_endpoint.disabled': { endpointId: string; url: string; reason: string };
 }
@@ -40,6 +49,7 @@ export const eventTypes = [
   'connection.reconnected',
   'sales_entry.failed',
   'connection.needs_reauth',
+  'push.failed',
   'webhook_endpoint.disabled',
 ] as const satisfies readonly EventType[];
 

@@ -37,6 +37,14 @@ export const eventDataSchemas: Partial<Record<EventType, z.ZodType>> = {
   'sales_entry.failed': z.object({ entryId: id('sales entry'), reason: z.string() }),
   'connection.needs_reauth': z.object({ connectionId: id('connection'), reason: z.string() }),
   'connection.reconnected': z.object({ connectionId: id('connection') }),
+  'push.failed': z.object({
+    logId: id('push log entry'),
+    settingsId: id('push settings'),
+    subject: z.enum(['referral', 'member']),
+    subjectId: id('referral or member'),
+    crmCode: z.string().nullable().describe("The CRM's error code"),
+    message: z.string().describe("The CRM's message"),
+  }),
   'webhook_endpoint.disabled': z.object({
     endpointId: id('webhook endpoint'),
     url: z.string(),
