@@ -25,6 +25,9 @@ import { installErrorHandler } from './http/errors.ts';
 import { healthRoutes } from './http/health.ts';
 import { supportIdempotency } from './http/idempotency.ts';
 import { memberRoutes } from './members/routes.ts';
+import { MAIL_SANDBOX_PREFIX, mailSandbox } from './notifications/mail-sandbox.ts';
+import { notificationRoutes } from './notifications/routes.ts';
+import { unsubscribeRoutes } from './notifications/unsubscribe.ts';
 import { programRoutes } from './programs/routes.ts';
 import { pushRoutes } from './push/routes.ts';
 import { JobQueue } from './queue/job-queue.ts';
@@ -40,6 +43,9 @@ import { referralRoutes } from './referrals/routes.ts';
 import { startHoldReleaser, stopHoldReleaser } from './rewards/release.ts';
 import { rewardRoutes } from './rewards/routes.ts';
 import { sandboxPrefixes } from './sandbox/index.ts';
+import { startWebhookDeliveries } from './webhooks/delivery.ts';
+import { openApiWebhooks } from './webhooks/openapi.ts';
+import { webhookRoutes } from './webhooks/routes.ts';
 import { workspaceRoutes } from './workspaces/routes.ts';
 
 export interface ExtraPlugin {
@@ -147,6 +153,7 @@ export async function buildApp(options: BuildOptions): Promise<RefsyncApp> {
         securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An API key (rsk_...)' } },
       },
       security: [{ apiKey: [] }],
+      webhooks: openApiWebhooks(),
     },
     transform: jsonSchemaTransform,
   });
@@ -155,6 +162,7 @@ export async function buildApp(options: BuildOptions): Promise<RefsyncApp> {
   await server.register(healthRoutes, { ctx });
   await server.register(oauthCallbackRoutes, { ctx });
   await server.register(hookRoutes, { ctx });
+  await server.register(unsubscribeRoutes, { ctx });
   await server.register(
     async (api) => {
       api.get('/openapi.json', { schema: { hide: true } }, async () => server.swagger());
@@ -173,6 +181,8 @@ export async function buildApp(options: BuildOptions): Promise<RefsyncApp> {
         await secured.register(pollerRoutes, { ctx });
         await secured.register(ingestApiRoutes, { ctx });
         await secured.register(rewardRoutes, { ctx });
+        await secured.register(webhookRoutes, { ctx });
+        await secured.register(notificationRoutes, { ctx });
       });
     },
     { prefix: '/api/v1' },
@@ -180,6 +190,8 @@ export async function buildApp(options: BuildOptions): Promise<RefsyncApp> {
   for (const extra of options.plugins ?? []) {
     await server.register(extra.plugin, { prefix: extra.prefix });
   }
+  // The outbox shows every workspace's mail: mounted exactly where the sandbox CRMs are.
+  if (ctx.sandboxPaths.length > 0) await server.register(mailSandbox, { ctx, prefix: MAIL_SANDBOX_PREFIX });
 
   let closed = false;
   return {
@@ -201,6 +213,7 @@ export async function buildApp(options: BuildOptions): Promise<RefsyncApp> {
 export async function prepare(app: RefsyncApp, options: { work: boolean }): Promise<void> {
   await runMigrations(app.ctx.database);
   await app.ctx.queue.start();
+  await startWebhookDeliveries(app.ctx, options);
   if (options.work) await app.ctx.queue.work(app.ctx);
   if (options.work) await startPoller(app.ctx);
   if (options.work) startHoldReleaser(app.ctx);

@@ -36,6 +36,16 @@ const envSchema = z.object({
   REFSYNC_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(20_000),
   REFSYNC_POLL_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
   REFSYNC_HUBSPOT_LEGACY_SIGNATURES: boolFlag.optional(),
+  REFSYNC_SMTP_URL: z
+    .string()
+    .regex(
+      /^smtps?:\/\/[^\s]+$/,
+      'must be an smtp:// or smtps:// URL, e.g. smtp://user:pass@mail.example.com:587',
+    )
+    .optional(),
+  REFSYNC_MAIL_FROM: z.string().email().optional(),
+  REFSYNC_WEBHOOKS_ALLOW_PRIVATE: boolFlag.optional(),
+  REFSYNC_WEBHOOK_RETRY_SCALE: z.coerce.number().positive().max(1).default(1),
   REFSYNC_CRM_BASE_URLS: z
     .string()
     .optional()
@@ -101,6 +111,17 @@ export interface Config {
    * another server). Connections may not point anywhere else. Default: none.
    */
   crmBaseUrls: string[];
+  /** Where email goes (nodemailer URL). Absent: into the outbox shown at /sandbox/mail. */
+  smtpUrl: string | undefined;
+  /** Sender address when a program names none. Default `refsync@<public host>`. */
+  mailFrom: string;
+  /** Let outbound webhooks reach private, loopback and link-local addresses. Default off. */
+  webhooksAllowPrivate: boolean;
+  /**
+   * Multiplies the webhook retry schedule and the 5-day disable period (tests use a small
+   * fraction). Default 1.
+   */
+  webhookRetryScale: number;
 }
 
 export class ConfigError extends AppError {
@@ -155,6 +176,12 @@ function sandboxMount(e: {
   return { sandbox: loopback && e.DATABASE_URL === undefined, sandboxWarning: undefined };
 }
 
+function mailHost(publicUrl: string | undefined, host: string): string {
+  const name = publicUrl ? new URL(publicUrl).hostname : host;
+  // An address literal is no mail domain; `localhost` is the conventional local one.
+  return isIP(name.replace(/^\[|\]$/g, '')) === 0 ? name : 'localhost';
+}
+
 /** Reads the environment once; every problem is named with its variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = envSchema.safeParse(env);
@@ -188,5 +215,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     pollIntervalSeconds: e.REFSYNC_POLL_INTERVAL_SECONDS,
     hubspotLegacySignatures: e.REFSYNC_HUBSPOT_LEGACY_SIGNATURES ?? false,
     crmBaseUrls: e.REFSYNC_CRM_BASE_URLS,
+    smtpUrl: e.REFSYNC_SMTP_URL,
+    mailFrom: e.REFSYNC_MAIL_FROM ?? `refsync@${mailHost(e.REFSYNC_PUBLIC_URL, displayHost)}`,
+    webhooksAllowPrivate: e.REFSYNC_WEBHOOKS_ALLOW_PRIVATE ?? false,
+    webhookRetryScale: e.REFSYNC_WEBHOOK_RETRY_SCALE,
   };
 }

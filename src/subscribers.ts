@@ -1,7 +1,9 @@
+import { notificationSubscriber } from './notifications/subscriber.ts';
 import { pushSubscriber } from './push/subscriber.ts';
 import type { EventSubscriber } from './queue/subscriber.ts';
 import { salesEntrySubscriber } from './receiver/process/subscriber.ts';
 import { rewardIssueSubscriber, rewardPayoutSubscriber } from './rewards/subscriber.ts';
+import { webhookSubscriber } from './webhooks/subscriber.ts';
 
 /**
  * Every queue fed by domain events, from every capability. Processes that run workers
@@ -12,4 +14,6 @@ export const subscribers: readonly EventSubscriber[] = [
   salesEntrySubscriber,
   rewardIssueSubscriber,
   rewardPayoutSubscriber,
+  webhookSubscriber,
+  notificationSubscriber,
 ];

@@ -1,5 +1,7 @@
+import { sql } from 'drizzle-orm';
 import type jsforce from 'jsforce';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queryRows } from '../src/db/client.ts';
 import type { ApiClient, TestApp } from './helpers/app.ts';
 import type { SandboxSalesforce } from './helpers/crm.ts';
 import {
@@ -191,6 +193,13 @@ describe('pushing referrals as Leads', () => {
     expect(entry.crmCode).toBe('REQUIRED_FIELD_MISSING');
     expect(entry.message).toContain('Company');
     expect(entry.retryable).toBe(false);
+    const told = await queryRows<{ payload: Record<string, unknown> }>(
+      testApp.app.ctx.db,
+      sql`select payload from events where type = 'push.failed' and subject_id = ${referral.id}`,
+    );
+    expect(told).toEqual([
+      { payload: expect.objectContaining({ subjectId: referral.id, crmCode: 'REQUIRED_FIELD_MISSING' }) },
+    ]);
     await new Promise((resolve) => setTimeout(resolve, 1500));
     const all = (await api.get<{ data: PushLogEntry[] }>(`/api/v1/push-log?subjectId=${referral.id}`)).body
       .data;

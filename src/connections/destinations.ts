@@ -1,6 +1,5 @@
-import { lookup } from 'node:dns/promises';
-import { BlockList, isIP } from 'node:net';
 import type { AppContext } from '../context.ts';
+import { isPrivateAddress, privateAddressOf } from '../core/addresses.ts';
 import { AppError } from '../core/errors.ts';
 import { connectors } from '../crm/registry.ts';
 import type { Provider } from '../crm/types.ts';
@@ -13,39 +12,7 @@ import type { Provider } from '../crm/types.ts';
  * CRM whose name resolves only to public addresses.
  */
 
-const privateRanges = new BlockList();
-for (const [network, prefix] of [
-  ['0.0.0.0', 8],
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10],
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16],
-  ['172.16.0.0', 12],
-  ['192.0.0.0', 24],
-  ['192.168.0.0', 16],
-  ['198.18.0.0', 15],
-  ['224.0.0.0', 3],
-] as const) {
-  privateRanges.addSubnet(network, prefix, 'ipv4');
-}
-for (const [network, prefix] of [
-  ['::', 128],
-  ['::1', 128],
-  ['fc00::', 7],
-  ['fe80::', 10],
-  ['ff00::', 8],
-] as const) {
-  privateRanges.addSubnet(network, prefix, 'ipv6');
-}
-
-/** Loopback, private, link-local, carrier-grade NAT, multicast or unspecified. */
-export function isPrivateAddress(address: string): boolean {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
-  if (mapped) return isPrivateAddress(mapped);
-  const family = isIP(address);
-  if (family === 0) return true;
-  return privateRanges.check(address, family === 4 ? 'ipv4' : 'ipv6');
-}
+export { isPrivateAddress };
 
 export class DestinationRefused extends AppError {
   constructor(message: string) {
@@ -104,8 +71,7 @@ function shapeProblem(
 /** Resolves the host and refuses it when any address is private, loopback or link-local. */
 async function assertPublic(url: string): Promise<void> {
   const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
-  const addresses = isIP(host) ? [host] : (await lookup(host, { all: true })).map((entry) => entry.address);
-  const refused = addresses.find(isPrivateAddress);
+  const refused = await privateAddressOf(host);
   if (refused !== undefined) {
     throw new DestinationRefused(`${host} resolves to ${refused}, a private or local address`);
   }

@@ -240,15 +240,31 @@ export class ConnectionNeedsReauth extends AppError {
 }
 
 async function markNeedsReauth(ctx: AppContext, id: string, message: string): Promise<void> {
-  await ctx.db
-    .update(connections)
-    .set({
-      status: 'needs_reauth',
-      lastError: storedError(message),
-      lastErrorAt: new Date(),
-      updatedAt: new Date(),
-    })
-    .where(eq(connections.id, id));
+  await ctx.db.transaction(async (tx) => {
+    const [before] = await tx
+      .select({ status: connections.status, workspaceId: connections.workspaceId })
+      .from(connections)
+      .where(eq(connections.id, id))
+      .for('update');
+    await tx
+      .update(connections)
+      .set({
+        status: 'needs_reauth',
+        lastError: storedError(message),
+        lastErrorAt: new Date(),
+        updatedAt: new Date(),
+      })
+      .where(eq(connections.id, id));
+    // Told once per breakage, not on every call that finds it still broken.
+    if (before && before.status !== 'needs_reauth') {
+      await ctx.queue.emit(tx, {
+        workspaceId: before.workspaceId,
+        type: 'connection.needs_reauth',
+        subjectId: id,
+        payload: { connectionId: id, reason: storedError(message) },
+      });
+    }
+  });
 }
 
 /**

@@ -20,6 +20,10 @@ const prefixes = {
   reward: 'rwd',
   rewardEvent: 'rwe',
   couponCode: 'cpn',
+  webhookEndpoint: 'whe',
+  webhookMessage: 'msg',
+  webhookAttempt: 'wha',
+  email: 'eml',
 } as const;
 
 export type IdKind = keyof typeof prefixes;

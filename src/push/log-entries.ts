@@ -25,8 +25,8 @@ export type LogWriter = (entries: LogInput[]) => Promise<void>;
 export function logWriter(ctx: AppContext, settings: PushSettingsRow): LogWriter {
   return async (entries) => {
     if (entries.length === 0) return;
-    await ctx.db.insert(pushLog).values(
-      entries.map((entry) => ({
+    await ctx.db.transaction(async (tx) => {
+      const rows = entries.map((entry) => ({
         id: newId('pushLog'),
         workspaceId: settings.workspaceId,
         settingsId: settings.id,
@@ -40,8 +40,25 @@ export function logWriter(ctx: AppContext, settings: PushSettingsRow): LogWriter
         crmCode: entry.crmCode ?? null,
         message: entry.message ?? null,
         retryable: entry.retryable ?? false,
-      })),
-    );
+      }));
+      await tx.insert(pushLog).values(rows);
+      // Only failures no retry can fix are news: retryable ones are tried again by the job.
+      for (const row of rows.filter((r) => r.action === 'failed' && !r.retryable)) {
+        await ctx.queue.emit(tx, {
+          workspaceId: row.workspaceId,
+          type: 'push.failed',
+          subjectId: row.subjectId,
+          payload: {
+            logId: row.id,
+            settingsId: row.settingsId,
+            subject: row.subject,
+            subjectId: row.subjectId,
+            crmCode: row.crmCode,
+            message: row.message ?? '',
+          },
+        });
+      }
+    });
   };
 }
 

@@ -26,6 +26,21 @@ export interface DomainEvents {
   'reward.paid': RewardEventPayload;
   'reward.failed': RewardEventPayload;
   'reward.canceled': RewardEventPayload;
+  /** A sales entry ended `failed`; a person can edit and retry it. */
+  'sales_entry.failed': { entryId: string; reason: string };
+  /** The CRM refused a connection's tokens (or its address): a person must reconnect it. */
+  'connection.needs_reauth': { connectionId: string; reason: string };
+  /** A push a retry cannot fix failed (the CRM refused the record); its push log entry says why. */
+  'push.failed': {
+    logId: string;
+    settingsId: string;
+    subject: 'referral' | 'member';
+    subjectId: string;
+    crmCode: string | null;
+    message: string;
+  };
+  /** An outbound webhook endpoint failed for days and was disabled. */
+  'webhook_endpoint.disabled': { endpointId: string; url: string; reason: string };
 }
 
 export interface RewardEventPayload {
@@ -52,6 +67,10 @@ export const eventTypes = [
   'reward.paid',
   'reward.failed',
   'reward.canceled',
+  'sales_entry.failed',
+  'connection.needs_reauth',
+  'push.failed',
+  'webhook_endpoint.disabled',
 ] as const satisfies readonly EventType[];
 
 /** One event's job: the event, with the workspace it belongs to. */

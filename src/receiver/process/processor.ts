@@ -209,6 +209,14 @@ async function finish(
         processedAt: new Date(),
       })
       .where(eq(salesEntries.id, entry.id));
+    if (outcome.status === 'failed') {
+      await ctx.queue.emit(tx, {
+        workspaceId: entry.workspaceId,
+        type: 'sales_entry.failed',
+        subjectId: entry.id,
+        payload: { entryId: entry.id, reason: outcome.reason ?? 'failed' },
+      });
+    }
   });
 }
 
@@ -240,14 +248,17 @@ export async function failedAttempt(
       .returning({ attempts: salesEntries.attempts });
     if (!counted) return true;
     if (counted.attempts <= limit) return false;
+    const reason = `processing gave up after ${counted.attempts} attempts: ${code}${message}`;
     await tx
       .update(salesEntries)
-      .set({
-        status: 'failed',
-        reason: `processing gave up after ${counted.attempts} attempts: ${code}${message}`,
-        processedAt: new Date(),
-      })
+      .set({ status: 'failed', reason, processedAt: new Date() })
       .where(eq(salesEntries.id, entryId));
+    await ctx.queue.emit(tx, {
+      workspaceId,
+      type: 'sales_entry.failed',
+      subjectId: entryId,
+      payload: { entryId, reason },
+    });
     return true;
   });
 }

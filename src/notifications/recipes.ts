@@ -1,0 +1,206 @@
+import { and, eq } from 'drizzle-orm';
+import type { AppContext } from '../context.ts';
+import {
+  emailTemplates,
+  members,
+  milestoneChanges,
+  notificationSettings,
+  programEmailSettings,
+  programs,
+  referrals,
+} from '../db/schema.ts';
+import {
+  type AdminAlert,
+  adminTemplates,
+  type ProgramTemplateName,
+  programTemplates,
+  type Template,
+  type Variables,
+} from './templates.ts';
+
+/** One email an event causes: who gets it, under which template, with which variables. */
+export interface Planned {
+  recipient: string;
+  template: string;
+  from: string;
+  content: Template;
+  variables: Variables;
+}
+
+interface EventInput {
+  workspaceId: string;
+  type: string;
+  payload: Record<string, unknown>;
+}
+
+const text = (value: unknown) => (typeof value === 'string' ? value : '');
+
+function fromHeader(name: string, address: string): string {
+  return `"${name.replace(/["\\\r\n]/g, '')}" <${address}>`;
+}
+
+async function programContext(ctx: AppContext, workspaceId: string, programId: string) {
+  const [program] = await ctx.db
+    .select()
+    .from(programs)
+    .where(and(eq(programs.id, programId), eq(programs.workspaceId, workspaceId)));
+  if (!program) return undefined;
+  const [settings] = await ctx.db
+    .select()
+    .from(programEmailSettings)
+    .where(eq(programEmailSettings.programId, programId));
+  const template = async (name: ProgramTemplateName): Promise<Template> => {
+    const [own] = await ctx.db
+      .select()
+      .from(emailTemplates)
+      .where(and(eq(emailTemplates.programId, programId), eq(emailTemplates.template, name)));
+    return own ?? programTemplates[name];
+  };
+  return {
+    program,
+    from: fromHeader(settings?.fromName ?? program.name, settings?.fromAddress ?? ctx.config.mailFrom),
+    notifyReferrer: settings?.notifyReferrer ?? true,
+    notifyReferred: settings?.notifyReferred ?? false,
+    template,
+  };
+}
+
+async function memberOf(ctx: AppContext, workspaceId: string, memberId: string) {
+  const [member] = await ctx.db
+    .select()
+    .from(members)
+    .where(and(eq(members.id, memberId), eq(members.workspaceId, workspaceId)));
+  return member;
+}
+
+async function milestoneEmails(ctx: AppContext, event: EventInput): Promise<Planned[]> {
+  const [referral] = await ctx.db
+    .select()
+    .from(referrals)
+    .where(
+      and(eq(referrals.id, text(event.payload.referralId)), eq(referrals.workspaceId, event.workspaceId)),
+    );
+  if (!referral) return [];
+  const program = await programContext(ctx, event.workspaceId, referral.programId);
+  if (!program) return [];
+  const [change] = await ctx.db
+    .select()
+    .from(milestoneChanges)
+    .where(eq(milestoneChanges.id, text(event.payload.changeId)));
+  const to = text(event.payload.to);
+  const member = referral.memberId ? await memberOf(ctx, event.workspaceId, referral.memberId) : undefined;
+  const variables: Variables = {
+    'member.firstName': member?.firstName ?? '',
+    'member.lastName': member?.lastName ?? '',
+    'member.email': member?.email ?? '',
+    'referral.firstName': referral.firstName,
+    'referral.lastName': referral.lastName,
+    'referral.name': [referral.firstName, referral.lastName].filter(Boolean).join(' ') || referral.email,
+    'referral.company': referral.company,
+    'referral.email': referral.email,
+    'milestone.code': to,
+    'milestone.label': program.program.milestones.find((m) => m.code === to)?.label ?? to,
+    feedback: change?.feedback ?? '',
+    'program.name': program.program.name,
+  };
+  const planned: Planned[] = [];
+  if (program.notifyReferrer && member?.email) {
+    const template = 'referral.milestone_changed';
+    planned.push({
+      recipient: member.email,
+      template,
+      from: program.from,
+      content: await program.template(template),
+      variables,
+    });
+  }
+  if (program.notifyReferred && referral.email) {
+    const template = 'referral.milestone_changed.referred';
+    planned.push({
+      recipient: referral.email,
+      template,
+      from: program.from,
+      content: await program.template(template),
+      variables,
+    });
+  }
+  return planned;
+}
+
+async function rewardEmails(
+  ctx: AppContext,
+  event: EventInput,
+  template: ProgramTemplateName,
+): Promise<Planned[]> {
+  const member = await memberOf(ctx, event.workspaceId, text(event.payload.memberId));
+  if (!member?.email) return [];
+  const program = await programContext(
+    ctx,
+    event.workspaceId,
+    text(event.payload.programId) || member.programId,
+  );
+  if (!program?.notifyReferrer) return [];
+  const variables: Variables = {
+    'member.firstName': member.firstName,
+    'member.lastName': member.lastName,
+    'member.email': member.email,
+    'program.name': program.program.name,
+    'reward.id': text(event.payload.rewardId),
+    'reward.amount':
+      typeof event.payload.amount === 'number' ? event.payload.amount : text(event.payload.amount),
+    'reward.currency': text(event.payload.currency),
+  };
+  return [
+    {
+      recipient: member.email,
+      template,
+      from: program.from,
+      content: await program.template(template),
+      variables,
+    },
+  ];
+}
+
+async function adminEmails(
+  ctx: AppContext,
+  event: EventInput,
+  alert: AdminAlert,
+  variables: Variables,
+): Promise<Planned[]> {
+  const [settings] = await ctx.db
+    .select()
+    .from(notificationSettings)
+    .where(eq(notificationSettings.workspaceId, event.workspaceId));
+  if (!settings?.alerts.includes(alert)) return [];
+  const from = fromHeader('refsync', ctx.config.mailFrom);
+  return settings.adminEmails.map((recipient) => ({
+    recipient,
+    template: `admin.${alert}`,
+    from,
+    content: adminTemplates[alert],
+    variables: { ...variables, reason: text(event.payload.reason) },
+  }));
+}
+
+/**
+ * What each event type sends. Keyed by name so reward events (written by the rewards
+ * capability) need only their type added to `notifiedEvents` in subscriber.ts.
+ */
+export const recipes: Record<string, (ctx: AppContext, event: EventInput) => Promise<Planned[]>> = {
+  'referral.milestone_changed': milestoneEmails,
+  'reward.created': (ctx, event) => rewardEmails(ctx, event, 'reward.created'),
+  'reward.paid': (ctx, event) => rewardEmails(ctx, event, 'reward.paid'),
+  'sales_entry.review_needed': (ctx, event) =>
+    adminEmails(ctx, event, 'review_needed', {
+      'entry.id': text(event.payload.entryId),
+      'entry.url': `${ctx.config.publicUrl}/api/v1/sales-entries/${text(event.payload.entryId)}`,
+    }),
+  'connection.needs_reauth': (ctx, event) =>
+    adminEmails(ctx, event, 'connection_needs_reauth', { 'connection.id': text(event.payload.connectionId) }),
+  'webhook_endpoint.disabled': (ctx, event) =>
+    adminEmails(ctx, event, 'webhook_disabled', { 'endpoint.url': text(event.payload.url) }),
+  'reward.failed': (ctx, event) =>
+    adminEmails(ctx, event, 'reward_failed', { 'reward.id': text(event.payload.rewardId) }),
+  'reward.coupon_pool_empty': (ctx, event) =>
+    adminEmails(ctx, event, 'coupon_pool_empty', { 'pool.id': text(event.payload.poolId) }),
+};
