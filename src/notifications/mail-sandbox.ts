@@ -1,7 +1,7 @@
 import { and, desc, eq, lt } from 'drizzle-orm';
 import type { FastifyPluginAsync } from 'fastify';
 import type { AppContext } from '../context.ts';
-import { emails } from '../db/schema.ts';
+import { emails } from './tables.ts';
 import { escapeHtml } from './templates.ts';
 
 export const MAIL_SANDBOX_PREFIX = '/sandbox/mail';

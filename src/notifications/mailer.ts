@@ -1,7 +1,7 @@
 import { and, eq, lt, or, sql } from 'drizzle-orm';
 import { createTransport } from 'nodemailer';
 import type { AppContext } from '../context.ts';
-import { emails, unsubscribes } from '../db/schema.ts';
+import { emails, unsubscribes } from './tables.ts';
 
 type EmailRow = typeof emails.$inferSelect;
 type Transport = ReturnType<typeof createTransport>;

@@ -1,14 +1,9 @@
 import { and, eq } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
-import {
-  emailTemplates,
-  members,
-  milestoneChanges,
-  notificationSettings,
-  programEmailSettings,
-  programs,
-  referrals,
-} from '../db/schema.ts';
+import { membersByIds } from '../members/service.ts';
+import { findProgram } from '../programs/service.ts';
+import { findMilestoneChange, findReferrals } from '../referrals/service.ts';
+import { emailTemplates, notificationSettings, programEmailSettings } from './tables.ts';
 import {
   type AdminAlert,
   adminTemplates,
@@ -40,10 +35,7 @@ function fromHeader(name: string, address: string): string {
 }
 
 async function programContext(ctx: AppContext, workspaceId: string, programId: string) {
-  const [program] = await ctx.db
-    .select()
-    .from(programs)
-    .where(and(eq(programs.id, programId), eq(programs.workspaceId, workspaceId)));
+  const program = await findProgram(ctx.db, workspaceId, programId);
   if (!program) return undefined;
   const [settings] = await ctx.db
     .select()
@@ -66,27 +58,19 @@ async function programContext(ctx: AppContext, workspaceId: string, programId: s
 }
 
 async function memberOf(ctx: AppContext, workspaceId: string, memberId: string) {
-  const [member] = await ctx.db
-    .select()
-    .from(members)
-    .where(and(eq(members.id, memberId), eq(members.workspaceId, workspaceId)));
+  const [member] = await membersByIds(ctx.db, workspaceId, [memberId]);
   return member;
 }
 
 async function milestoneEmails(ctx: AppContext, event: EventInput): Promise<Planned[]> {
-  const [referral] = await ctx.db
-    .select()
-    .from(referrals)
-    .where(
-      and(eq(referrals.id, text(event.payload.referralId)), eq(referrals.workspaceId, event.workspaceId)),
-    );
+  const [referral] = await findReferrals(ctx.db, event.workspaceId, null, {
+    by: 'ids',
+    ids: [text(event.payload.referralId)],
+  });
   if (!referral) return [];
   const program = await programContext(ctx, event.workspaceId, referral.programId);
   if (!program) return [];
-  const [change] = await ctx.db
-    .select()
-    .from(milestoneChanges)
-    .where(eq(milestoneChanges.id, text(event.payload.changeId)));
+  const change = await findMilestoneChange(ctx.db, event.workspaceId, text(event.payload.changeId));
   const to = text(event.payload.to);
   const member = referral.memberId ? await memberOf(ctx, event.workspaceId, referral.memberId) : undefined;
   const variables: Variables = {

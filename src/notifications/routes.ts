@@ -3,8 +3,9 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../context.ts';
 import { notFound } from '../core/errors.ts';
-import { emailTemplates, notificationSettings, programEmailSettings, programs } from '../db/schema.ts';
 import { callerOf } from '../http/auth.ts';
+import { getProgram } from '../programs/service.ts';
+import { emailTemplates, notificationSettings, programEmailSettings } from './tables.ts';
 import {
   adminAlerts,
   type ProgramTemplateName,
@@ -37,12 +38,7 @@ const templateParams = z.object({
 });
 
 async function programOf(ctx: AppContext, workspaceId: string, programId: string) {
-  const [program] = await ctx.db
-    .select({ id: programs.id })
-    .from(programs)
-    .where(and(eq(programs.id, programId), eq(programs.workspaceId, workspaceId)));
-  if (!program) throw notFound('Program', programId);
-  return program;
+  return getProgram(ctx.db, workspaceId, programId);
 }
 
 export const notificationRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {

@@ -1,11 +1,11 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { newId } from '../core/ids.ts';
-import { emails } from '../db/schema.ts';
 import type { EventJob, EventType } from '../queue/events.ts';
 import { defineSubscriber } from '../queue/subscriber.ts';
 import { isUnsubscribed, sendEmail, unsubscribeUrl } from './mailer.ts';
 import { recipes } from './recipes.ts';
+import { emails } from './tables.ts';
 import { renderTemplate } from './templates.ts';
 
 /**

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { AppContext } from '../context.ts';
-import { unsubscribes } from '../db/schema.ts';
+import { unsubscribes } from './tables.ts';
 import { escapeHtml } from './templates.ts';
 
 function readToken(ctx: AppContext, token: string): { workspaceId: string; email: string } | undefined {

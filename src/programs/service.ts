@@ -50,11 +50,17 @@ export async function createProgram(
   return row;
 }
 
-export async function getProgram(db: Db, workspaceId: string, id: string): Promise<ProgramRow> {
+/** The program, or undefined when the workspace has none with this ID. */
+export async function findProgram(db: Db, workspaceId: string, id: string): Promise<ProgramRow | undefined> {
   const [row] = await db
     .select()
     .from(programs)
     .where(and(eq(programs.id, id), eq(programs.workspaceId, workspaceId)));
+  return row;
+}
+
+export async function getProgram(db: Db, workspaceId: string, id: string): Promise<ProgramRow> {
+  const row = await findProgram(db, workspaceId, id);
   if (!row) throw notFound('Program', id);
   return row;
 }

@@ -1,7 +1,8 @@
-import { sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { notFound } from '../core/errors.ts';
 import { type Db, queryRows } from '../db/client.ts';
 import type { JobQueue } from './job-queue.ts';
+import { events } from './tables.ts';
 
 export const jobStates = ['created', 'retry', 'active', 'completed', 'cancelled', 'failed'] as const;
 export type JobState = (typeof jobStates)[number];
@@ -94,4 +95,12 @@ export async function retryJob(db: Db, queue: JobQueue, workspaceId: string, id:
   );
   if (!after) throw notFound('Job', id);
   return toJobView(after);
+}
+
+export type EventRow = typeof events.$inferSelect;
+
+/** A written event as stored (type, subject, payload), for subscribers that forward it whole. */
+export async function findEvent(db: Db, id: string): Promise<EventRow | undefined> {
+  const [row] = await db.select().from(events).where(eq(events.id, id));
+  return row;
 }

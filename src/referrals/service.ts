@@ -178,6 +178,19 @@ export async function getReferral(
   return row;
 }
 
+/** One milestone change of the workspace (its feedback, reason and actor), or undefined. */
+export async function findMilestoneChange(
+  db: Db,
+  workspaceId: string,
+  id: string,
+): Promise<MilestoneChangeRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(milestoneChanges)
+    .where(and(eq(milestoneChanges.id, id), eq(milestoneChanges.workspaceId, workspaceId)));
+  return row;
+}
+
 export async function referralHistory(
   db: Db,
   workspaceId: string,

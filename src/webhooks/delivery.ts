@@ -3,9 +3,9 @@ import { type DrizzleTransactionLike, fromDrizzle } from 'pg-boss';
 import type { AppContext } from '../context.ts';
 import { newId } from '../core/ids.ts';
 import type { Db } from '../db/client.ts';
-import { webhookAttempts, webhookEndpoints, webhookMessages } from '../db/schema.ts';
 import { postOnce, type SendResult } from './http-send.ts';
 import { signatureHeader } from './signing.ts';
+import { webhookAttempts, webhookEndpoints, webhookMessages } from './tables.ts';
 
 export const DELIVERY_QUEUE = 'webhook-deliveries';
 

@@ -1,8 +1,9 @@
 import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../db/client.ts';
-import { milestoneChanges, programs } from '../db/schema.ts';
+import { findProgram } from '../programs/service.ts';
 import { type EventType, eventTypes } from '../queue/events.ts';
+import { findMilestoneChange } from '../referrals/service.ts';
 
 /** Events about refsync's own plumbing, never sent to endpoints. */
 const internalEvents: readonly string[] = ['push.requested', 'sales_entry.received'];
@@ -73,14 +74,8 @@ interface EventLike {
 async function dataOf(db: Db, workspaceId: string, event: EventLike): Promise<Record<string, unknown>> {
   if (event.type !== 'referral.milestone_changed') return event.payload;
   const changeId = String(event.payload.changeId ?? '');
-  const [change] = await db
-    .select()
-    .from(milestoneChanges)
-    .where(and(eq(milestoneChanges.id, changeId), eq(milestoneChanges.workspaceId, workspaceId)));
-  const [program] = await db
-    .select({ milestones: programs.milestones })
-    .from(programs)
-    .where(eq(programs.id, String(event.payload.programId ?? '')));
+  const change = await findMilestoneChange(db, workspaceId, changeId);
+  const program = await findProgram(db, workspaceId, String(event.payload.programId ?? ''));
   const to = String(event.payload.to ?? '');
   return {
     ...event.payload,

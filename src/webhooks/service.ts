@@ -4,10 +4,10 @@ import { privateAddressOf } from '../core/addresses.ts';
 import { notFound, validationFailed } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
 import { decodeCursor, type Page, toPage } from '../core/pagination.ts';
-import { webhookAttempts, webhookEndpoints, webhookMessages } from '../db/schema.ts';
 import { scheduleAttempt } from './delivery.ts';
 import { literalProblem } from './http-send.ts';
 import { newSigningSecret } from './signing.ts';
+import { webhookAttempts, webhookEndpoints, webhookMessages } from './tables.ts';
 
 export type EndpointRow = typeof webhookEndpoints.$inferSelect;
 export type MessageRow = typeof webhookMessages.$inferSelect;

@@ -1,11 +1,12 @@
 import { and, eq } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { newId } from '../core/ids.ts';
-import { events, webhookEndpoints, webhookMessages } from '../db/schema.ts';
 import type { EventJob, EventType } from '../queue/events.ts';
+import { findEvent } from '../queue/jobs-service.ts';
 import { defineSubscriber } from '../queue/subscriber.ts';
 import { scheduleAttempt } from './delivery.ts';
 import { webhookBody, webhookEventTypes } from './payloads.ts';
+import { webhookEndpoints, webhookMessages } from './tables.ts';
 
 /**
  * Turns an event into one message per subscribed endpoint, each with its first attempt.
@@ -20,7 +21,7 @@ async function fanOut(app: AppContext, job: EventJob): Promise<void> {
     (endpoint) => endpoint.eventTypes.length === 0 || endpoint.eventTypes.includes(job.type),
   );
   if (subscribed.length === 0) return;
-  const [event] = await app.db.select().from(events).where(eq(events.id, job.eventId));
+  const event = await findEvent(app.db, job.eventId);
   if (!event) return;
   const body = await webhookBody(app.db, job.workspaceId, event);
   await app.db.transaction(async (tx) => {
