@@ -1,7 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { events } from '../src/db/schema.ts';
+import { emails, events } from '../src/db/schema.ts';
 import { releaseDueRewards } from '../src/rewards/release.ts';
 import { rewardIssueSubscriber, rewardPayoutSubscriber } from '../src/rewards/subscriber.ts';
 import { sandboxPrefixes } from '../src/sandbox/index.ts';
@@ -157,6 +157,20 @@ describe('rewards end to end', () => {
     );
     expect(balance.body.balances).toEqual([{ currency: 'USD', pending: 0, approved: 0, paid: 2500 }]);
     expect(balance.body.rewards.data).toHaveLength(2);
+
+    // The referrer is told twice (earned, then paid), with the amount in words they can read.
+    const { email } = (await api.get<{ email: string }>(`/api/v1/members/${member.id}`)).body;
+    const told = await eventually(async () => {
+      const rows = (
+        await testApp.app.ctx.db
+          .select({ template: emails.template, text: emails.text })
+          .from(emails)
+          .where(eq(emails.recipient, email))
+      ).filter((row) => row.template.startsWith('reward.'));
+      return rows.length >= 2 ? rows : undefined;
+    });
+    expect(told.map((email) => email.template).sort()).toEqual(['reward.created', 'reward.paid']);
+    expect(told.find((email) => email.template === 'reward.paid')?.text).toContain('25.00 USD');
   });
 
   it('the same webhook delivered 5 times and worked by 3 workers at once rewards each side once', async () => {

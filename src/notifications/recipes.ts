@@ -3,6 +3,7 @@ import type { AppContext } from '../context.ts';
 import { membersByIds } from '../members/service.ts';
 import { findProgram } from '../programs/service.ts';
 import { findMilestoneChange, findReferrals } from '../referrals/service.ts';
+import { getReward } from '../rewards/ledger.ts';
 import { emailTemplates, notificationSettings, programEmailSettings } from './tables.ts';
 import {
   type AdminAlert,
@@ -111,32 +112,36 @@ async function milestoneEmails(ctx: AppContext, event: EventInput): Promise<Plan
   return planned;
 }
 
+/** Minor units as the templates show them: `1250` cents as `12.50`; points as they are. */
+function formatAmount(amount: number, currency: string | null): string {
+  return currency ? (amount / 100).toFixed(2) : String(amount);
+}
+
+/** To whoever the reward is for (the referrer, or the friend of a double-sided rule). */
 async function rewardEmails(
   ctx: AppContext,
   event: EventInput,
   template: ProgramTemplateName,
 ): Promise<Planned[]> {
-  const member = await memberOf(ctx, event.workspaceId, text(event.payload.memberId));
-  if (!member?.email) return [];
-  const program = await programContext(
-    ctx,
-    event.workspaceId,
-    text(event.payload.programId) || member.programId,
+  const reward = await getReward(ctx.db, event.workspaceId, text(event.payload.rewardId)).catch(
+    () => undefined,
   );
+  if (!reward?.recipientEmail) return [];
+  const program = await programContext(ctx, event.workspaceId, reward.programId);
   if (!program?.notifyReferrer) return [];
+  const [firstName = '', ...rest] = (reward.recipientName ?? '').split(' ');
   const variables: Variables = {
-    'member.firstName': member.firstName,
-    'member.lastName': member.lastName,
-    'member.email': member.email,
+    'member.firstName': firstName,
+    'member.lastName': rest.join(' '),
+    'member.email': reward.recipientEmail,
     'program.name': program.program.name,
-    'reward.id': text(event.payload.rewardId),
-    'reward.amount':
-      typeof event.payload.amount === 'number' ? event.payload.amount : text(event.payload.amount),
-    'reward.currency': text(event.payload.currency),
+    'reward.id': reward.id,
+    'reward.amount': formatAmount(reward.amount, reward.currency),
+    'reward.currency': reward.currency ?? 'points',
   };
   return [
     {
-      recipient: member.email,
+      recipient: reward.recipientEmail,
       template,
       from: program.from,
       content: await program.template(template),
@@ -166,10 +171,7 @@ async function adminEmails(
   }));
 }
 
-/**
- * What each event type sends. Keyed by name so reward events (written by the rewards
- * capability) need only their type added to `notifiedEvents` in subscriber.ts.
- */
+/** What each event type sends; `notifiedEvents` in subscriber.ts lists the types the queue takes. */
 export const recipes: Record<string, (ctx: AppContext, event: EventInput) => Promise<Planned[]>> = {
   'referral.milestone_changed': milestoneEmails,
   'reward.created': (ctx, event) => rewardEmails(ctx, event, 'reward.created'),
@@ -183,8 +185,7 @@ export const recipes: Record<string, (ctx: AppContext, event: EventInput) => Pro
     adminEmails(ctx, event, 'connection_needs_reauth', { 'connection.id': text(event.payload.connectionId) }),
   'webhook_endpoint.disabled': (ctx, event) =>
     adminEmails(ctx, event, 'webhook_disabled', { 'endpoint.url': text(event.payload.url) }),
+  // An empty coupon pool fails its reward with a reason that says so.
   'reward.failed': (ctx, event) =>
     adminEmails(ctx, event, 'reward_failed', { 'reward.id': text(event.payload.rewardId) }),
-  'reward.coupon_pool_empty': (ctx, event) =>
-    adminEmails(ctx, event, 'coupon_pool_empty', { 'pool.id': text(event.payload.poolId) }),
 };

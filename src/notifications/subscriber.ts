@@ -18,6 +18,9 @@ export const notifiedEvents = [
   'sales_entry.review_needed',
   'connection.needs_reauth',
   'webhook_endpoint.disabled',
+  'reward.created',
+  'reward.paid',
+  'reward.failed',
 ] as const satisfies readonly EventType[];
 
 type NotifiedEvent = (typeof notifiedEvents)[number];

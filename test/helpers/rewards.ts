@@ -1,4 +1,5 @@
 import Stripe from 'stripe';
+import { notificationSubscriber } from '../../src/notifications/subscriber.ts';
 import { pushSubscriber } from '../../src/push/subscriber.ts';
 import { salesEntrySubscriber } from '../../src/receiver/process/subscriber.ts';
 import { rewardIssueSubscriber, rewardPayoutSubscriber } from '../../src/rewards/subscriber.ts';
@@ -25,7 +26,13 @@ export interface Reward {
 /** refsync with the receiver, rewards and the sandboxes (CRMs and payments) mounted. */
 export function startRewardsApp(): Promise<TestApp> {
   return startTestApp({
-    subscribers: [salesEntrySubscriber, pushSubscriber, rewardIssueSubscriber, rewardPayoutSubscriber],
+    subscribers: [
+      salesEntrySubscriber,
+      pushSubscriber,
+      rewardIssueSubscriber,
+      rewardPayoutSubscriber,
+      notificationSubscriber,
+    ],
     plugins: sandboxPlugins(memorySandboxStore()),
     env: { REFSYNC_SANDBOX: '1' },
   });
