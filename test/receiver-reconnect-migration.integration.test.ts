@@ -1,7 +1,5 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
 import { afterAll, expect, it } from 'vitest';
+import { migrationDb } from './helpers/migrations.ts';
 
 /**
  * The migration that adds `sales_entries.needs_reconnect` marks the entries that failed for
@@ -9,20 +7,12 @@ import { afterAll, expect, it } from 'vitest';
  * still run again once the connection is reconnected after the upgrade.
  */
 
-const folder = join(import.meta.dirname, '..', 'src', 'db', 'migrations');
-const migrations = readdirSync(folder)
-  .filter((name) => name.endsWith('.sql'))
-  .sort();
-const db = new PGlite();
+const { db, migrations, apply, upTo } = migrationDb();
 afterAll(() => db.close());
 
-const apply = (name: string) =>
-  db.exec(readFileSync(join(folder, name), 'utf8').replaceAll('--> statement-breakpoint', ''));
-
 it('marks the entries that failed because their connection needed reconnecting', async () => {
-  const adding = migrations.findIndex((name) => name.endsWith('_entry_needs_reconnect.sql'));
+  const adding = await upTo('_entry_needs_reconnect.sql');
   expect(adding).toBeGreaterThan(0);
-  for (const name of migrations.slice(0, adding)) await apply(name);
   await db.exec(`
     insert into workspaces (id, name) values ('ws_1', 'W');
     insert into sales_entries (id, workspace_id, connection_id, source, dedupe_key, raw_payload, status,

@@ -1,7 +1,5 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
 import { afterAll, expect, it } from 'vitest';
+import { migrationDb } from './helpers/migrations.ts';
 
 /**
  * Migration 0004 moves the receiver's columns off `connections`: what a connection had (its
@@ -9,20 +7,12 @@ import { afterAll, expect, it } from 'vitest';
  * Salesforce hook URLs would stop working and its next poll would start over.
  */
 
-const folder = join(import.meta.dirname, '..', 'src', 'db', 'migrations');
-const migrations = readdirSync(folder)
-  .filter((name) => name.endsWith('.sql'))
-  .sort();
-const db = new PGlite();
+const { db, migrations, apply, upTo } = migrationDb();
 afterAll(() => db.close());
 
-const apply = (name: string) =>
-  db.exec(readFileSync(join(folder, name), 'utf8').replaceAll('--> statement-breakpoint', ''));
-
 it('keeps each connection’s hook secret, poll cursor and last event time', async () => {
-  const moving = migrations.findIndex((name) => name.startsWith('0004_'));
+  const moving = await upTo('_receiver_connection_state.sql');
   expect(moving).toBeGreaterThan(0);
-  for (const name of migrations.slice(0, moving)) await apply(name);
   await db.exec(`
     insert into workspaces (id, name) values ('ws_1', 'W');
     insert into connections (id, workspace_id, provider, name, status, base_url, authorize_base_url,
