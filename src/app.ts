@@ -10,6 +10,7 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
+import { captureApiRoutes, captureRoutes } from './capture/index.ts';
 import { type Config, ConfigError } from './config.ts';
 import { oauthCallbackRoutes } from './connections/oauth-callback.ts';
 import { connectionRoutes } from './connections/routes.ts';
@@ -163,6 +164,7 @@ export async function buildApp(options: BuildOptions): Promise<RefsyncApp> {
   await server.register(oauthCallbackRoutes, { ctx });
   await server.register(hookRoutes, { ctx });
   await server.register(unsubscribeRoutes, { ctx });
+  await server.register(captureRoutes, { ctx });
   await server.register(
     async (api) => {
       api.get('/openapi.json', { schema: { hide: true } }, async () => server.swagger());
@@ -183,6 +185,7 @@ export async function buildApp(options: BuildOptions): Promise<RefsyncApp> {
         await secured.register(rewardRoutes, { ctx });
         await secured.register(webhookRoutes, { ctx });
         await secured.register(notificationRoutes, { ctx });
+        await secured.register(captureApiRoutes, { ctx });
       });
     },
     { prefix: '/api/v1' },

@@ -1,4 +1,11 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createHmac,
+  randomBytes,
+  timingSafeEqual,
+} from 'node:crypto';
 
 /**
  * Secrets at rest (CRM tokens, webhook secrets) are sealed with AES-256-GCM under a key
@@ -7,10 +14,20 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes, timingSafeEq
  */
 export class SecretBox {
   readonly #key: Buffer;
+  readonly #macKey: Buffer;
 
   constructor(secret: string) {
     if (secret.length < 16) throw new Error('REFSYNC_SECRET_KEY must be at least 16 characters');
     this.#key = createHash('sha256').update(`refsync:secret-box:${secret}`).digest();
+    this.#macKey = createHash('sha256').update(`refsync:mac:${secret}`).digest();
+  }
+
+  /**
+   * A keyed hash (HMAC-SHA256, hex) of `value` for one `purpose`: the same value hashes the
+   * same way on every process of the install, and cannot be guessed back without the secret.
+   */
+  mac(purpose: string, value: string): string {
+    return createHmac('sha256', this.#macKey).update(`${purpose}\n${value}`).digest('hex');
   }
 
   seal(plaintext: string): string {

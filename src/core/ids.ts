@@ -24,6 +24,11 @@ const prefixes = {
   webhookMessage: 'msg',
   webhookAttempt: 'wha',
   email: 'eml',
+  click: 'clk',
+  publishableKey: 'pkid',
+  portalLink: 'plk',
+  portalSession: 'pss',
+  captureReview: 'crv',
 } as const;
 
 export type IdKind = keyof typeof prefixes;

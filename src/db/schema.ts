@@ -2,6 +2,7 @@
  * Every table, for the db client and drizzle-kit. Each capability declares its own tables
  * beside its code and is the only one to read or write them; others go through its functions.
  */
+export * from '../capture/tables.ts';
 export * from '../connections/tables.ts';
 export * from '../http/tables.ts';
 export * from '../members/tables.ts';

@@ -172,6 +172,11 @@ export async function findMemberByCode(
   return row;
 }
 
+/** Members of any program whose code is `code` (case-insensitive), at most `limit`. */
+export async function membersWithCode(db: Db, code: string, limit = 2): Promise<MemberRow[]> {
+  return db.select().from(members).where(sql`lower(${members.referralCode}) = lower(${code})`).limit(limit);
+}
+
 /** How another capability names a member of a program; codes and emails compare without case. */
 export type MemberKey = 'referralCode' | 'email' | 'externalId' | 'id';
 

@@ -31,5 +31,7 @@ export const members = pgTable(
     index('members_workspace_idx').on(t.workspaceId, t.id),
     index('members_email_idx').on(t.workspaceId, sql`lower(${t.email})`),
     index('members_external_idx').on(t.workspaceId, t.externalId),
+    // Short referral links (`/r/{code}`) name a member by code alone.
+    index('members_code_idx').on(sql`lower(${t.referralCode})`),
   ],
 );

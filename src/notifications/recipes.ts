@@ -21,6 +21,8 @@ export interface Planned {
   from: string;
   content: Template;
   variables: Variables;
+  /** Asked for by the recipient (a sign-in link): sent even when they unsubscribed from updates. */
+  requested?: boolean;
 }
 
 interface EventInput {
@@ -150,6 +152,32 @@ async function rewardEmails(
   ];
 }
 
+/** A referrer portal sign-in link, to the member who asked (sent even to the unsubscribed: they asked). */
+async function signInEmail(ctx: AppContext, event: EventInput): Promise<Planned[]> {
+  const member = await memberOf(ctx, event.workspaceId, text(event.payload.memberId));
+  if (!member?.email) return [];
+  const program = await programContext(ctx, event.workspaceId, member.programId);
+  if (!program) return [];
+  const template = 'member.sign_in';
+  return [
+    {
+      recipient: member.email,
+      template,
+      from: program.from,
+      requested: true,
+      content: await program.template(template),
+      variables: {
+        'member.firstName': member.firstName ?? '',
+        'member.lastName': member.lastName ?? '',
+        'member.email': member.email,
+        'program.name': program.program.name,
+        link: ctx.secrets.open(text(event.payload.link)),
+        expiresAt: new Date(text(event.payload.expiresAt)).toUTCString(),
+      },
+    },
+  ];
+}
+
 async function adminEmails(
   ctx: AppContext,
   event: EventInput,
@@ -174,6 +202,7 @@ async function adminEmails(
 /** What each event type sends; `notifiedEvents` in subscriber.ts lists the types the queue takes. */
 export const recipes: Record<string, (ctx: AppContext, event: EventInput) => Promise<Planned[]>> = {
   'referral.milestone_changed': milestoneEmails,
+  'member.sign_in_requested': signInEmail,
   'reward.created': (ctx, event) => rewardEmails(ctx, event, 'reward.created'),
   'reward.paid': (ctx, event) => rewardEmails(ctx, event, 'reward.paid'),
   'sales_entry.review_needed': (ctx, event) =>

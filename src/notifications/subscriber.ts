@@ -21,6 +21,7 @@ export const notifiedEvents = [
   'reward.created',
   'reward.paid',
   'reward.failed',
+  'member.sign_in_requested',
 ] as const satisfies readonly EventType[];
 
 type NotifiedEvent = (typeof notifiedEvents)[number];
@@ -51,7 +52,8 @@ async function notify(app: AppContext, job: EventJob): Promise<void> {
         eventId: job.eventId,
         recipient,
         template: email.template,
-        status: (await isUnsubscribed(app, job.workspaceId, recipient)) ? 'skipped' : 'pending',
+        status:
+          !email.requested && (await isUnsubscribed(app, job.workspaceId, recipient)) ? 'skipped' : 'pending',
         fromHeader: email.from,
         ...content,
       })

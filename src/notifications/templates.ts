@@ -51,6 +51,16 @@ export const programTemplates = {
       '<p>Hi {{member.firstName}},</p><p>Your reward{{#reward.amount}} of {{reward.amount}} {{reward.currency}}' +
       '{{/reward.amount}} was paid.</p><p style="font-size:small"><a href="{{unsubscribeUrl}}">Unsubscribe</a></p>',
   },
+  'member.sign_in': {
+    subject: 'Your sign-in link for {{program.name}}',
+    text:
+      'Hi {{member.firstName}},\n\nOpen this link to see your referrals and rewards in {{program.name}}:\n\n{{link}}\n\n' +
+      'The link works once, until {{expiresAt}}. If you did not ask for it, ignore this email.\n',
+    html:
+      '<p>Hi {{member.firstName}},</p><p>Open this link to see your referrals and rewards in {{program.name}}:</p>' +
+      '<p><a href="{{link}}">Sign in to your referral dashboard</a></p>' +
+      '<p>The link works once, until {{expiresAt}}. If you did not ask for it, ignore this email.</p>',
+  },
 } as const satisfies Record<string, Template>;
 
 export type ProgramTemplateName = keyof typeof programTemplates;

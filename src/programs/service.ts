@@ -59,6 +59,15 @@ export async function findProgram(db: Db, workspaceId: string, id: string): Prom
   return row;
 }
 
+/**
+ * A program by ID alone, for public pages that name a program but no workspace (hosted
+ * forms, the referrer portal). Never for API callers: they see only their workspace's.
+ */
+export async function findPublicProgram(db: Db, id: string): Promise<ProgramRow | undefined> {
+  const [row] = await db.select().from(programs).where(eq(programs.id, id));
+  return row;
+}
+
 export async function getProgram(db: Db, workspaceId: string, id: string): Promise<ProgramRow> {
   const row = await findProgram(db, workspaceId, id);
   if (!row) throw notFound('Program', id);

@@ -39,6 +39,8 @@ export interface DomainEvents {
     crmCode: string | null;
     message: string;
   };
+  /** A member asked for a sign-in link to the referrer portal; `link` is sealed (secret until mailed). */
+  'member.sign_in_requested': { memberId: string; programId: string; link: string; expiresAt: string };
   /** An outbound webhook endpoint failed for days and was disabled. */
   'webhook_endpoint.disabled': { endpointId: string; url: string; reason: string };
 }
@@ -71,6 +73,7 @@ export const eventTypes = [
   'connection.needs_reauth',
   'push.failed',
   'webhook_endpoint.disabled',
+  'member.sign_in_requested',
 ] as const satisfies readonly EventType[];
 
 /** One event's job: the event, with the workspace it belongs to. */

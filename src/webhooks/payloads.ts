@@ -6,7 +6,11 @@ import { type EventType, eventTypes } from '../queue/events.ts';
 import { findMilestoneChange } from '../referrals/service.ts';
 
 /** Events about refsync's own plumbing, never sent to endpoints. */
-const internalEvents: readonly string[] = ['push.requested', 'sales_entry.received'];
+const internalEvents: readonly string[] = [
+  'push.requested',
+  'sales_entry.received',
+  'member.sign_in_requested',
+];
 
 /** Every event type an endpoint can subscribe to (new domain events join automatically). */
 export const webhookEventTypes: readonly EventType[] = eventTypes.filter(
