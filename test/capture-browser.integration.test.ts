@@ -83,7 +83,7 @@ async function signUp(page: Page, email: string): Promise<string> {
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('First name').fill('Sam');
   await page.getByRole('button', { name: 'Start free trial' }).click();
-  await page.waitForFunction(() => document.getElementById('result')?.textContent !== '');
+  await page.waitForFunction("document.getElementById('result').textContent !== ''");
   return (await page.locator('#result').textContent()) ?? '';
 }
 
@@ -103,7 +103,7 @@ describe.skipIf(!present)('the conversion script on a site', () => {
     const page = await browser.context.newPage();
     await page.goto(`${testApp.url}/r/${setup.member.referralCode}`);
     expect(page.url()).toBe(`${shop}/landing?ref=${setup.member.referralCode}`);
-    await page.waitForFunction(() => document.cookie.includes('refsync_ref='));
+    await page.waitForFunction("document.cookie.includes('refsync_ref=')");
     const [cookie] = (await browser.context.cookies(shop)).filter((c) => c.name === 'refsync_ref');
     expect(decodeURIComponent(cookie?.value ?? '')).toMatch(
       new RegExp(`^${setup.member.referralCode}\\.\\d+$`),
@@ -146,7 +146,7 @@ describe.skipIf(!present)('the conversion script on a site', () => {
     // The browser drops the cookie when it expires...
     const clickedAt = Math.floor(Date.now() / 1000) - 31 * DAY;
     await setRefCookie(page, `${setup.member.referralCode}.${clickedAt}`, Math.floor(Date.now() / 1000) - 60);
-    expect(await page.evaluate(() => document.cookie)).not.toContain('refsync_ref');
+    expect(await page.evaluate<string>('document.cookie')).not.toContain('refsync_ref');
     expect(await signUp(page, 'expired@visitor.example')).toBe('received: true');
     // ...and refsync refuses a cookie kept past its time.
     await setRefCookie(

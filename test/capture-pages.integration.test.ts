@@ -83,7 +83,9 @@ describe('refer-a-friend page', () => {
     const { consent: _unticked, ...withoutConsent } = friend();
     const unticked = await post(`/p/${setup.programId}/refer`, withoutConsent);
     expect(unticked.status).toBe(400);
-    expect(unticked.html).toContain('<div class="error" id="f-consent-error">please confirm your friend agreed</div>');
+    expect(unticked.html).toContain(
+      '<div class="error" id="f-consent-error">please confirm your friend agreed</div>',
+    );
   });
 
   it('an unknown code is shown beside the code field', async () => {
