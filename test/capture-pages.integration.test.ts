@@ -79,6 +79,13 @@ describe('refer-a-friend page', () => {
     expect(html).toContain('<div class="error" id="f-consent-error">please confirm your friend agreed</div>');
     expect(html).toContain('value="Kernel &lt;Inc&gt;"');
     expect(html).not.toContain('f-company-error');
+    // A browser sends no field at all for an unticked box.
+    const { consent: _unticked, ...withoutConsent } = friend();
+    const unticked = await post(`/p/${setup.programId}/refer`, withoutConsent);
+    expect(unticked.status).toBe(400);
+    expect(unticked.html).toContain(
+      '<div class="error" id="f-consent-error">please confirm your friend agreed</div>',
+    );
   });
 
   it('an unknown code is shown beside the code field', async () => {

@@ -61,7 +61,10 @@ button.secondary,.button.secondary{background:#fff;color:var(--brand);border:1px
 .notice.bad{background:#fef3f2;border:1px solid #fecdca}
 .hp{position:absolute;left:-10000px;width:1px;height:1px;overflow:hidden}
 .copy{display:flex;gap:8px;margin-bottom:12px}
-.copy input{flex:1;font-family:ui-monospace,Menlo,monospace}
+.copy input{flex:1;min-width:0;font-family:ui-monospace,Menlo,monospace}
+.copy button{min-width:128px}
+a{color:var(--brand)}
+td.date{white-space:nowrap}
 .share{display:flex;flex-wrap:wrap;gap:8px;margin-top:8px}
 table{width:100%;border-collapse:collapse;font-size:15px}
 th,td{text-align:left;padding:8px 6px;border-bottom:1px solid var(--line);vertical-align:top}

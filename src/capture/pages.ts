@@ -142,7 +142,8 @@ export const hostedPageRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (
         );
       // A filled honeypot is a bot: it is thanked and nothing is kept.
       if (values.website) return thanks();
-      const parsed = referForm.safeParse(values);
+      // An unticked checkbox is not sent at all.
+      const parsed = referForm.safeParse({ consent: '', ...values });
       const errors: Errors = parsed.success ? {} : fieldErrors(parsed.error);
       const member = parsed.success
         ? await findMemberByCode(ctx.db, pub.program.id, parsed.data.code)

@@ -49,7 +49,8 @@ ${field({ name: 'email', label: 'Email', type: 'email', required: true, autocomp
 
 const money = (amount: number, currency: string | null) =>
   currency ? `${(amount / 100).toFixed(2)} ${currency.toUpperCase()}` : `${amount} points`;
-const day = (date: Date) => date.toISOString().slice(0, 10);
+const day = (date: Date) =>
+  date.toLocaleDateString('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
 
 async function dashboard(ctx: AppContext, pub: PublicProgram, member: MemberRow): Promise<string> {
   const { program, settings } = pub;
@@ -73,7 +74,7 @@ async function dashboard(ctx: AppContext, pub: PublicProgram, member: MemberRow)
       [referral.firstName, referral.lastName].filter(Boolean).join(' ') || referral.email || 'Referral';
     rows.push(
       `<tr><td><strong>${esc(name)}</strong>${referral.company ? `<br><span class="muted">${esc(referral.company)}</span>` : ''}${feedback}</td>` +
-        `<td><span class="badge ${kind}">${esc(milestone?.label ?? referral.milestone)}</span></td><td>${day(referral.createdAt)}</td></tr>`,
+        `<td><span class="badge ${kind}">${esc(milestone?.label ?? referral.milestone)}</span></td><td class="date">${day(referral.createdAt)}</td></tr>`,
     );
   }
   const referralTable = rows.length
@@ -94,7 +95,7 @@ async function dashboard(ctx: AppContext, pub: PublicProgram, member: MemberRow)
 <table style="margin-top:16px"><thead><tr><th scope="col">Reward</th><th scope="col">Status</th><th scope="col">Date</th></tr></thead><tbody>${rewards
         .map(
           (reward) =>
-            `<tr><td>${money(reward.amount, reward.currency)}</td><td><span class="badge">${esc(reward.status)}</span></td><td>${day(reward.createdAt)}</td></tr>`,
+            `<tr><td>${money(reward.amount, reward.currency)}</td><td><span class="badge">${esc(reward.status)}</span></td><td class="date">${day(reward.createdAt)}</td></tr>`,
         )
         .join('')}</tbody></table></div>`
     : '';

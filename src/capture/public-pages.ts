@@ -76,9 +76,9 @@ export function cookieOf(request: FastifyRequest, name: string): string | undefi
 export function linkCard(link: string, code: string, brandName: string): string {
   const text = encodeURIComponent(`Join me at ${brandName}: ${link}`);
   const url = encodeURIComponent(link);
-  return `<div class="card"><h2>Your referral link</h2>
-<div class="field"><label for="share-link">Link</label><div class="copy"><input id="share-link" type="text" readonly value="${esc(link)}"><button type="button" class="secondary" data-copy="share-link">Copy link</button></div></div>
-<div class="field"><label for="share-code">Code</label><div class="copy"><input id="share-code" type="text" readonly value="${esc(code)}"><button type="button" class="secondary" data-copy="share-code">Copy code</button></div></div>
+  return `<div class="card"><h2>Share your link</h2>
+<div class="field"><label for="share-link">Your referral link</label><div class="copy"><input id="share-link" type="text" readonly value="${esc(link)}"><button type="button" class="secondary" data-copy="share-link">Copy link</button></div></div>
+<div class="field"><label for="share-code">Your referral code</label><div class="copy"><input id="share-code" type="text" readonly value="${esc(code)}"><button type="button" class="secondary" data-copy="share-code">Copy code</button></div></div>
 <div class="share" aria-label="Share your link">
 <a class="button" href="mailto:?subject=${encodeURIComponent(`An invitation to ${brandName}`)}&amp;body=${text}" data-share="${esc(link)}">Share</a>
 <a class="button secondary" href="mailto:?subject=${encodeURIComponent(`An invitation to ${brandName}`)}&amp;body=${text}">Email</a>

@@ -1,4 +1,5 @@
 import { notificationSubscriber } from '../../src/notifications/subscriber.ts';
+import { salesEntrySubscriber } from '../../src/receiver/process/subscriber.ts';
 import { rewardIssueSubscriber } from '../../src/rewards/subscriber.ts';
 import { sandboxPlugins } from '../../src/sandbox/index.ts';
 import { memorySandboxStore } from '../../src/sandbox/store.ts';
@@ -7,7 +8,7 @@ import { type ApiClient, eventually, startTestApp, type TestApp } from './app.ts
 /** refsync with capture's mail and rewards at work, the outbox mounted, and X-Forwarded-For believed from loopback. */
 export function startCaptureApp(env: Record<string, string> = {}): Promise<TestApp> {
   return startTestApp({
-    subscribers: [notificationSubscriber, rewardIssueSubscriber],
+    subscribers: [notificationSubscriber, rewardIssueSubscriber, salesEntrySubscriber],
     plugins: sandboxPlugins(memorySandboxStore()),
     env: { REFSYNC_SANDBOX: '1', REFSYNC_TRUST_PROXY: '127.0.0.1', ...env },
   });

@@ -21,6 +21,11 @@
       credentials: 'omit',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(body),
+    }).catch(() => {
+      // The browser hides why: a refused origin, a revoked key and a network failure look alike.
+      throw new Error(
+        `refsync: no answer for ${w.location.origin}; check that it is among the program's allowed origins and the key is live`,
+      );
     });
     const j = await r.json().catch(() => ({}));
     if (!r.ok) {

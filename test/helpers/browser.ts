@@ -1,0 +1,87 @@
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
+
+export const CHROMIUM = '/usr/bin/chromium';
+
+/**
+ * Whether browser tests can run here. Without Chromium they are skipped with a plain message,
+ * except under CI, where a missing browser is a failure.
+ */
+export function chromiumPresent(): boolean {
+  if (existsSync(CHROMIUM)) return true;
+  if (process.env.CI) throw new Error(`${CHROMIUM} is missing; browser tests cannot run under CI without it`);
+  console.log(`Browser tests skipped: ${CHROMIUM} is missing.`);
+  return false;
+}
+
+/** A person's browser, not a headless one: link clicks from it count. */
+export const DESKTOP_AGENT =
+  'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+
+export interface BrowserSession {
+  context: BrowserContext;
+  close(): Promise<void>;
+}
+
+/**
+ * Debian's Chromium on a fresh profile. `hosts` are names the browser resolves to loopback,
+ * so a landing page can live on a site (and cookie jar) of its own.
+ */
+export async function launchChromium(hosts: string[] = []): Promise<BrowserSession> {
+  const profile = mkdtempSync(join(tmpdir(), 'refsync-chromium-'));
+  const rules = hosts.map((host) => `MAP ${host} 127.0.0.1`).join(',');
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    userAgent: DESKTOP_AGENT,
+    viewport: { width: 1100, height: 900 },
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+      ...(rules ? [`--host-resolver-rules=${rules}`] : []),
+    ],
+  });
+  return {
+    context,
+    close: async () => {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+const SCREENSHOTS = join(process.cwd(), 'test-results', 'screenshots');
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+/** A tiny web server on loopback serving the pages in `pages` by path. */
+export async function servePages(
+  pages: Record<string, string>,
+): Promise<{ port: number; server: Server; close(): Promise<void> }> {
+  const server = createServer((request, response) => {
+    const path = (request.url ?? '/').split('?')[0] ?? '/';
+    const html = pages[path];
+    response.writeHead(html ? 200 : 404, { 'content-type': 'text/html; charset=utf-8' });
+    response.end(html ?? 'not found');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    port,
+    server,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
