@@ -1,8 +1,10 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../src/db/client.ts';
+import { pushSubscriber } from '../src/push/subscriber.ts';
 import type { EventJob } from '../src/queue/events.ts';
 import { defineSubscriber } from '../src/queue/subscriber.ts';
+import { webhookSubscriber } from '../src/webhooks/subscriber.ts';
 import { type ApiClient, eventually, startTestApp, type TestApp } from './helpers/app.ts';
 
 interface Job {
@@ -55,7 +57,10 @@ let api: ApiClient;
 let programId: string;
 
 beforeAll(async () => {
-  testApp = await startTestApp({ subscribers: [recorder, flaky, broken] });
+  testApp = await startTestApp({
+    subscribers: [recorder, flaky, broken, webhookSubscriber, pushSubscriber],
+    env: { REFSYNC_WEBHOOKS_ALLOW_PRIVATE: '1' },
+  });
   api = (await testApp.newWorkspace()).api;
   programId = (await api.post<{ id: string }>('/api/v1/programs', { name: 'Queue' })).body.id;
 });
@@ -162,5 +167,44 @@ describe('domain events and their jobs', () => {
 
     const { api: stranger } = await testApp.newWorkspace('stranger');
     expect((await stranger.post(`/api/v1/jobs/${failed.id}/retry`)).status).toBe(404);
+  });
+
+  it('enqueues webhook and push jobs only when the workspace has an endpoint or push setting for the event', async () => {
+    const before = (
+      await api.post<{ id: string }>('/api/v1/referrals', { programId, email: 'g1@example.com' })
+    ).body;
+    await eventually(async () => {
+      const list = await jobsOf(before.id);
+      return list.some((job) => job.queue === 'test.recorder' && job.state === 'completed')
+        ? list
+        : undefined;
+    });
+    const queuesBefore = (await jobsOf(before.id)).map((job) => job.queue);
+    expect(queuesBefore).not.toContain('webhooks');
+    expect(queuesBefore).not.toContain('push');
+
+    const endpoint = await api.post('/api/v1/webhook-endpoints', {
+      url: 'http://127.0.0.1:9/hook',
+      eventTypes: ['referral.created'],
+    });
+    expect(endpoint.status).toBe(201);
+    const after = (
+      await api.post<{ id: string }>('/api/v1/referrals', { programId, email: 'g2@example.com' })
+    ).body;
+    const jobs = await eventually(async () => {
+      const list = await jobsOf(after.id);
+      return list.some((job) => job.queue === 'webhooks') ? list : undefined;
+    });
+    expect(jobs.filter((job) => job.queue === 'webhooks')).toHaveLength(1);
+    expect(jobs.map((job) => job.queue)).not.toContain('push');
+
+    // An event the endpoint does not take still makes no job.
+    const member = (await api.post<{ id: string }>('/api/v1/members', { programId, email: 'gm@example.com' }))
+      .body;
+    await eventually(async () => {
+      const list = await jobsOf(member.id);
+      return list.some((job) => job.queue === 'test.recorder') ? list : undefined;
+    });
+    expect((await jobsOf(member.id)).map((job) => job.queue)).not.toContain('webhooks');
   });
 });

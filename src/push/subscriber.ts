@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import type { EventJob } from '../queue/events.ts';
 import { defineSubscriber } from '../queue/subscriber.ts';
@@ -81,6 +81,15 @@ async function plan(app: AppContext, jobs: Array<EventJob<PushEvent>>) {
 export const pushSubscriber = defineSubscriber<PushEvent>({
   queue: 'push',
   on: ['referral.created', 'member.created', 'push.requested', 'connection.reconnected'],
+  // A new referral or member is only work when its program pushes that kind somewhere.
+  enqueueWhen: (job) => {
+    if (job.type !== 'referral.created' && job.type !== 'member.created') return undefined;
+    const subject = job.type === 'referral.created' ? 'referral' : 'member';
+    return sql`exists (
+      select 1 from ${pushSettings}
+      where ${pushSettings.programId} = ${job.payload.programId} and ${pushSettings.subject} = ${subject}
+        and ${pushSettings.enabled})`;
+  },
   batchSize: 200,
   // A full batch is a few bulk CRM calls per push setting.
   expireInSeconds: 120,

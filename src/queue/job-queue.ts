@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { AppContext } from '../context.ts';
 import { newId } from '../core/ids.ts';
 import type { Metrics } from '../core/metrics.ts';
-import type { Database, Db } from '../db/client.ts';
+import { type Database, type Db, queryRows } from '../db/client.ts';
 import { databaseUnavailable } from '../db/errors.ts';
 import type { DomainEvents, EventJob, EventJobOf, EventType } from './events.ts';
 import type { EventSubscriber } from './subscriber.ts';
@@ -200,8 +200,6 @@ export class JobQueue {
       subjectId: input.subjectId,
       payload: { ...input.payload },
     });
-    const subscribers = this.#byEvent.get(input.type) ?? [];
-    if (subscribers.length === 0) return eventId;
     const job: EventJobOf<E> = {
       eventId,
       workspaceId: input.workspaceId,
@@ -209,6 +207,8 @@ export class JobQueue {
       subjectId: input.subjectId,
       payload: input.payload,
     };
+    const subscribers = await this.#interested(tx, job);
+    if (subscribers.length === 0) return eventId;
     // Both drizzle drivers answer `execute` with `{ rows }`, which is what the adapter reads.
     const db = fromDrizzle(tx as unknown as DrizzleTransactionLike, sql);
     for (const subscriber of subscribers) {
@@ -220,6 +220,16 @@ export class JobQueue {
       this.#metrics.jobsEnqueued.inc({ queue: subscriber.queue });
     }
     return eventId;
+  }
+
+  /** The subscribers of the event whose `enqueueWhen` holds, asked in one query. */
+  async #interested<E extends EventType>(tx: Db, job: EventJobOf<E>): Promise<EventSubscriber[]> {
+    const subscribers = this.#byEvent.get(job.type) ?? [];
+    const gates = subscribers.map((subscriber) => subscriber.enqueueWhen?.(job as EventJob));
+    const asked = gates.flatMap((gate, i) => (gate ? [sql`(${gate}) as ${sql.identifier(`g${i}`)}`] : []));
+    if (asked.length === 0) return subscribers;
+    const [answer] = await queryRows<Record<string, boolean>>(tx, sql`select ${sql.join(asked, sql`, `)}`);
+    return subscribers.filter((_, i) => gates[i] === undefined || answer?.[`g${i}`] === true);
   }
 
   /** Stops taking jobs and waits up to `timeoutMs` for running ones. */

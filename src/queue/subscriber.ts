@@ -1,3 +1,4 @@
+import type { SQL } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import type { EventJob, EventType } from './events.ts';
 
@@ -28,6 +29,14 @@ export interface EventSubscriber<E extends EventType = EventType> {
    * the handler must be idempotent per job, as `handle` is.
    */
   handleBatch?(jobs: Array<EventJob<E>>, context: Omit<JobContext, 'jobId' | 'retryCount'>): Promise<void>;
+  /**
+   * When given, the event is enqueued to this queue only if this condition (a boolean SQL
+   * expression over the subscriber's own tables) holds inside the emitting transaction, e.g.
+   * "the workspace has a webhook endpoint for this event". Undefined: always enqueued. A job
+   * nobody needs costs an insert, a fetch and a completion; one query for every gated queue
+   * of an event costs one round trip.
+   */
+  enqueueWhen?(event: EventJob<E>): SQL | undefined;
   /** Jobs per batch for `handleBatch`. Default 100. */
   batchSize?: number;
   /** Retries after the first attempt. Default 10. */

@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { newId } from '../core/ids.ts';
 import type { EventJob, EventType } from '../queue/events.ts';
@@ -49,5 +49,10 @@ async function fanOut(app: AppContext, job: EventJob): Promise<void> {
 export const webhookSubscriber = defineSubscriber<EventType>({
   queue: 'webhooks',
   on: webhookEventTypes,
+  // Most workspaces have no endpoint for most events: no job for them.
+  enqueueWhen: (job) => sql`exists (
+    select 1 from ${webhookEndpoints}
+    where ${webhookEndpoints.workspaceId} = ${job.workspaceId} and ${webhookEndpoints.enabled}
+      and (${webhookEndpoints.eventTypes} = '[]'::jsonb or ${webhookEndpoints.eventTypes} ? ${job.type}))`,
   handle: async (job, context) => fanOut(context.app, job),
 });

@@ -156,7 +156,8 @@ describe('hubspot connector: failures', () => {
   }, 25_000);
 
   it('reads the wait from the rate-limit headers and keeps IDs written before the limit', async () => {
-    const noRetry = createHubspotConnector({ numberOfApiCallRetries: 0 });
+    // Unpaced, as another process's calls would be: the second batch runs into the limit.
+    const noRetry = createHubspotConnector({ numberOfApiCallRetries: 0, pacing: false });
     const portal = await sandbox.newPortal({ rateLimitMax: 1, rateLimitIntervalMs: 4000 });
     const outcomes = await noRetry.create(
       sandbox.sessionOf(portal),
@@ -176,6 +177,26 @@ describe('hubspot connector: failures', () => {
       retryAfterMs: 4000,
     });
   });
+
+  it('paces a burst of calls under the portal limit it reports instead of running into 429s', async () => {
+    // No retries: a single 429 would fail the call.
+    const paced = createHubspotConnector({ numberOfApiCallRetries: 0 });
+    const portal = await sandbox.newPortal({ rateLimitMax: 10, rateLimitIntervalMs: 2000 });
+    const session = sandbox.sessionOf(portal);
+    // The first answer tells the limit (the default is HubSpot's lowest, 100 per 10 s).
+    await paced.describe(session, 'contacts');
+    const started = Date.now();
+    const answers = await Promise.all(
+      Array.from({ length: 24 }, (_, index) =>
+        index % 2 === 0
+          ? paced.describe(session, 'contacts')
+          : paced.findBy(session, 'contacts', 'email', [`p${index}@example.com`], ['email']),
+      ),
+    );
+    expect(answers.filter((answer) => Array.isArray(answer))).toHaveLength(24);
+    // 25 calls at 9 (95% of 10) per window of 2 s: the last ones waited two windows.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(4000);
+  }, 30_000);
 
   it('turns an outage and a refused connection into unavailable', async () => {
     const portal = await sandbox.newPortal();

@@ -28,6 +28,7 @@ export function createHubspotConnector(options: HubspotConnectorOptions = {}): C
   if (!Number.isInteger(attempts) || attempts < 0 || attempts > MAX_API_CALL_ATTEMPTS) {
     throw new RangeError(`numberOfApiCallRetries must be an integer from 0 to ${MAX_API_CALL_ATTEMPTS}`);
   }
+  const call = { attempts, pacing: options.pacing ?? true };
   return {
     provider: 'hubspot',
     names: NAMES,
@@ -46,21 +47,19 @@ export function createHubspotConnector(options: HubspotConnectorOptions = {}): C
     exchangeCode: (endpoints, client, code) => exchangeCode(endpoints, client, code, attempts),
     refresh: (endpoints, client, refreshToken) => refresh(endpoints, client, refreshToken, attempts),
 
-    describe: (session, object) => describe(session, object, attempts),
-    createField: (session, object, field) => createField(session, object, field, attempts),
-    findBy: (session, object, field, values, fields) =>
-      findBy(session, object, field, values, fields, attempts),
+    describe: (session, object) => describe(session, object, call),
+    createField: (session, object, field) => createField(session, object, field, call),
+    findBy: (session, object, field, values, fields) => findBy(session, object, field, values, fields, call),
     // HubSpot allows one contact per email whatever the caller wants: `allowDuplicates`
     // cannot be honoured, and a duplicate comes back as its record's `duplicate` outcome.
-    create: (session, object, records) => create(session, object, records, attempts),
-    update: (session, object, updates) => update(session, object, updates, attempts),
-    createDeal: (session, deal) => createDeal(session, deal, attempts),
+    create: (session, object, records) => create(session, object, records, call),
+    update: (session, object, updates) => update(session, object, updates, call),
+    createDeal: (session, deal) => createDeal(session, deal, call),
     recordUrl,
-    modifiedSince: modifiedSinceWith(attempts),
-    getRecord: (session, object, id, fields) =>
-      receiverReads.getRecord(session, object, id, fields, attempts),
+    modifiedSince: modifiedSinceWith(call),
+    getRecord: (session, object, id, fields) => receiverReads.getRecord(session, object, id, fields, call),
     related: (session, object, id, to, fields, limit) =>
-      receiverReads.related(session, object, id, to, fields, limit, attempts),
+      receiverReads.related(session, object, id, to, fields, limit, call),
   };
 }
 

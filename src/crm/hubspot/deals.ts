@@ -1,7 +1,7 @@
 import { AssociationSpecAssociationCategoryEnum } from '@hubspot/api-client/lib/codegen/crm/deals/models/AssociationSpec.js';
 import { CrmError } from '../errors.ts';
 import type { CrmSession, DealInput, WriteOutcome } from '../types.ts';
-import { sessionApis } from './client.ts';
+import { type CallOptions, sessionApis } from './client.ts';
 import { hubspotCall, isRecordFailure } from './errors.ts';
 import { DEAL_TO_CONTACT_ASSOCIATION_TYPE_ID } from './facts.ts';
 
@@ -12,9 +12,9 @@ import { DEAL_TO_CONTACT_ASSOCIATION_TYPE_ID } from './facts.ts';
 export async function createDeal(
   session: CrmSession,
   deal: DealInput,
-  attempts: number,
+  call: CallOptions,
 ): Promise<WriteOutcome> {
-  const apis = sessionApis(session, attempts);
+  const apis = sessionApis(session, call);
   try {
     const created = await hubspotCall(() =>
       apis.deals.create({

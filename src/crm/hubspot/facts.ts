@@ -42,6 +42,13 @@ export const DEFAULT_API_CALL_ATTEMPTS = 2;
 /** The client refuses more. */
 export const MAX_API_CALL_ATTEMPTS = 6;
 
+/**
+ * Calls per portal per rolling window, until the portal's headers tell its own (apps on paid
+ * tiers get more); and the search endpoints' limit, which has no headers.
+ */
+export const RATE_LIMIT = { max: 100, intervalMs: 10_000 } as const;
+export const SEARCH_RATE_LIMIT = { max: 4, intervalMs: 1000 } as const;
+
 /** When a 429 carries no `X-HubSpot-RateLimit-Interval-Milliseconds`: the usual 10 s window. */
 export const DEFAULT_RATE_LIMIT_WAIT_MS = 10_000;
 

@@ -1,7 +1,7 @@
 import { FilterOperatorEnum } from '@hubspot/api-client/lib/codegen/crm/objects/models/Filter.js';
 import type { SimplePublicObject } from '@hubspot/api-client/lib/codegen/crm/objects/models/SimplePublicObject.js';
 import type { CrmRecord, CrmSession } from '../types.ts';
-import { sessionApis } from './client.ts';
+import { type CallOptions, sessionApis } from './client.ts';
 import { hubspotCall } from './errors.ts';
 import { LIMITS } from './facts.ts';
 import { chunks } from './values.ts';
@@ -27,13 +27,13 @@ export async function findBy(
   field: string,
   values: string[],
   fields: string[],
-  attempts: number,
+  call: CallOptions,
 ): Promise<CrmRecord[]> {
   const caseless = CASE_INSENSITIVE_PROPERTIES.has(field);
   const normalize = (value: string) => (caseless ? value.trim().toLowerCase() : value);
   const wanted = [...new Set(values.map(normalize))].filter((value) => value !== '');
   const properties = [...new Set([...fields, field, 'createdate'])];
-  const apis = sessionApis(session, attempts);
+  const apis = sessionApis(session, call);
   const found = new Map<string, CrmRecord>();
 
   for (const chunk of chunks(wanted, LIMITS.searchInValues)) {

@@ -2,7 +2,7 @@ import { FilterOperatorEnum } from '@hubspot/api-client/lib/codegen/crm/objects/
 import type { PublicObjectSearchRequest } from '@hubspot/api-client/lib/codegen/crm/objects/models/PublicObjectSearchRequest.js';
 import type { SimplePublicObject } from '@hubspot/api-client/lib/codegen/crm/objects/models/SimplePublicObject.js';
 import type { CrmConnector, CrmRecord, CrmSession } from '../types.ts';
-import { sessionApis } from './client.ts';
+import { type CallOptions, sessionApis } from './client.ts';
 import { hubspotCall } from './errors.ts';
 import { LIMITS } from './facts.ts';
 
@@ -88,9 +88,9 @@ async function searchPages(
   fields: readonly string[],
   filter: { operator: 'GT' | 'EQ'; at: Date },
   limit: number,
-  attempts: number,
+  call: CallOptions,
 ): Promise<{ results: SimplePublicObject[]; more: boolean }> {
-  const apis = sessionApis(session, attempts);
+  const apis = sessionApis(session, call);
   const results: SimplePublicObject[] = [];
   let after: string | undefined;
   do {
@@ -110,11 +110,11 @@ export async function modifiedSince(
   since: Date,
   fields: string[],
   limit: number,
-  attempts: number,
+  call: CallOptions,
 ): Promise<{ records: CrmRecord[]; nextSince: Date | undefined }> {
   const wanted = [...new Set(fields)];
   const bounded = Math.max(1, Math.min(Math.floor(limit), MAX_SEARCH_RESULTS));
-  const page = await searchPages(session, object, wanted, { operator: 'GT', at: since }, bounded, attempts);
+  const page = await searchPages(session, object, wanted, { operator: 'GT', at: since }, bounded, call);
   const records = page.results.map((result) => toRecord(object, result, wanted));
   const lastAt = records.at(-1)?.modifiedAt;
   if (!page.more || lastAt === undefined) return { records, nextSince: undefined };
@@ -125,7 +125,7 @@ export async function modifiedSince(
     wanted,
     { operator: 'EQ', at: lastAt },
     MAX_SEARCH_RESULTS,
-    attempts,
+    call,
   );
   const before = records.filter((record) => (record.modifiedAt?.getTime() ?? 0) < lastAt.getTime());
   const seen = new Set(before.map((record) => record.id));
@@ -136,7 +136,7 @@ export async function modifiedSince(
 }
 
 /** `modifiedSince` bound to the connector's retry setting, as the connector object holds it. */
-export function modifiedSinceWith(attempts: number): NonNullable<CrmConnector['modifiedSince']> {
+export function modifiedSinceWith(call: CallOptions): NonNullable<CrmConnector['modifiedSince']> {
   return (session, object, since, fields, limit) =>
-    modifiedSince(session, object, since, fields, limit, attempts);
+    modifiedSince(session, object, since, fields, limit, call);
 }

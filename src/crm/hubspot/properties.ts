@@ -5,7 +5,7 @@ import {
 } from '@hubspot/api-client/lib/codegen/crm/properties/models/PropertyCreate.js';
 import { CrmError } from '../errors.ts';
 import type { CrmField, CrmFieldType, CrmSession, NewField } from '../types.ts';
-import { type HubspotApis, sessionApis } from './client.ts';
+import { type CallOptions, type HubspotApis, sessionApis } from './client.ts';
 import { hubspotCall } from './errors.ts';
 import { OBJECTS, TYPES_BY_FIELD_TYPE, TYPES_BY_PROPERTY_NAME, TYPES_BY_PROPERTY_TYPE } from './facts.ts';
 
@@ -57,8 +57,8 @@ async function withDealStages(apis: HubspotApis, fields: CrmField[]): Promise<Cr
   });
 }
 
-export async function describe(session: CrmSession, object: string, attempts: number): Promise<CrmField[]> {
-  const apis = sessionApis(session, attempts);
+export async function describe(session: CrmSession, object: string, call: CallOptions): Promise<CrmField[]> {
+  const apis = sessionApis(session, call);
   const answer = await hubspotCall(() => apis.properties.getAll(object));
   const fields = answer.results.filter((property) => property.archived !== true).map(toCrmField);
   return object === 'deals' ? withDealStages(apis, fields) : fields;
@@ -75,7 +75,7 @@ export async function createField(
   session: CrmSession,
   object: string,
   field: NewField,
-  attempts: number,
+  call: CallOptions,
 ): Promise<void> {
   const facts = OBJECTS[object];
   if (facts === undefined) {
@@ -85,7 +85,7 @@ export async function createField(
       `refsync cannot create properties on HubSpot ${object}`,
     );
   }
-  const apis = sessionApis(session, attempts);
+  const apis = sessionApis(session, call);
   await hubspotCall(() =>
     apis.properties.create(object, {
       name: field.name,

@@ -1,8 +1,7 @@
-import { Client } from '@hubspot/api-client';
 import type { SimplePublicObjectWithAssociations } from '@hubspot/api-client/lib/codegen/crm/objects/models/SimplePublicObjectWithAssociations.js';
 import { CrmError } from '../errors.ts';
 import type { CrmRecord, CrmSession } from '../types.ts';
-import { sessionApis } from './client.ts';
+import { type CallOptions, pacedFor, sessionApis, sessionClient } from './client.ts';
 import { hubspotCall } from './errors.ts';
 
 /**
@@ -26,9 +25,9 @@ export async function getRecord(
   object: string,
   id: string,
   fields: string[],
-  attempts: number,
+  call: CallOptions,
 ): Promise<CrmRecord | undefined> {
-  const apis = sessionApis(session, attempts);
+  const apis = sessionApis(session, call);
   try {
     const result = await hubspotCall(() => apis.objects.basicApi.getById(object, id, fields));
     return toRecord(object, result, fields);
@@ -42,13 +41,8 @@ export async function getRecord(
  * The associations client for one call. Like `sessionApis`, the group is touched right after
  * the client is built, so no other client can swap its retry policy in between.
  */
-function associationsApi(session: CrmSession, attempts: number) {
-  const client = new Client({
-    basePath: session.endpoints.baseUrl.replace(/\/+$/, ''),
-    numberOfApiCallRetries: attempts,
-    accessToken: session.accessToken,
-  });
-  return client.crm.associations.v4.basicApi;
+function associationsApi(session: CrmSession, call: CallOptions) {
+  return pacedFor(session, call, sessionClient(session, call).crm.associations.v4.basicApi);
 }
 
 /** Records of `toObject` associated with record `id` of `object`, at most `limit`. */
@@ -59,14 +53,14 @@ export async function related(
   toObject: string,
   fields: string[],
   limit: number,
-  attempts: number,
+  call: CallOptions,
 ): Promise<CrmRecord[]> {
-  const api = associationsApi(session, attempts);
+  const api = associationsApi(session, call);
   const page = await hubspotCall(() => api.getPage(object, id, toObject, undefined, Math.min(limit, 500)));
   const ids = [...new Set(page.results.map((result) => String(result.toObjectId)))].slice(0, limit);
   const records: CrmRecord[] = [];
   for (const relatedId of ids) {
-    const record = await getRecord(session, toObject, relatedId, fields, attempts);
+    const record = await getRecord(session, toObject, relatedId, fields, call);
     if (record) records.push(record);
   }
   return records;

@@ -1,7 +1,7 @@
 import type { StandardError } from '@hubspot/api-client/lib/codegen/crm/objects/models/StandardError.js';
 import { CrmError } from '../errors.ts';
 import type { CrmSession, WriteOutcome } from '../types.ts';
-import { type HubspotApis, sessionApis } from './client.ts';
+import { type CallOptions, type HubspotApis, sessionApis } from './client.ts';
 import { fromBatchError, hubspotCall, isRecordFailure } from './errors.ts';
 import { LIMITS } from './facts.ts';
 import { chunks, toPropertyValues } from './values.ts';
@@ -75,9 +75,9 @@ export async function create(
   session: CrmSession,
   object: string,
   records: Array<Record<string, unknown>>,
-  attempts: number,
+  call: CallOptions,
 ): Promise<WriteOutcome[]> {
-  const apis = sessionApis(session, attempts);
+  const apis = sessionApis(session, call);
   return writeInChunks(records, (chunk, emit) => createChunk(apis, object, chunk, emit));
 }
 
@@ -150,9 +150,9 @@ export async function update(
   session: CrmSession,
   object: string,
   updates: Array<{ id: string; values: Record<string, unknown> }>,
-  attempts: number,
+  call: CallOptions,
 ): Promise<WriteOutcome[]> {
-  const apis = sessionApis(session, attempts);
+  const apis = sessionApis(session, call);
   return writeInChunks(updates, (chunk, emit) => updateChunk(apis, object, chunk, emit));
 }
 
