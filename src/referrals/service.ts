@@ -2,6 +2,7 @@ import { and, asc, count, desc, eq, gte, inArray, like, lt, type SQL, sql } from
 import { AppError, notFound } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
 import { decodeCursor, type Page, toPage } from '../core/pagination.ts';
+import { nameKey } from '../core/text-keys.ts';
 import type { Db } from '../db/client.ts';
 import { escapeLike } from '../db/like.ts';
 import { findMemberByCode, getMember } from '../members/service.ts';
@@ -129,6 +130,7 @@ export async function createReferral(
         memberId: memberId ?? null,
         firstName: input.firstName ?? null,
         lastName: input.lastName ?? null,
+        lastNameKey: nameKey(input.lastName),
         email: input.email ?? null,
         company: input.company ?? null,
         phone: input.phone ?? null,
@@ -220,6 +222,7 @@ export async function updateReferral(
       if (value !== undefined) patch[key] = value;
     }
     if (memberId !== undefined) patch.memberId = memberId;
+    if (input.lastName !== undefined) patch.lastNameKey = nameKey(input.lastName);
     const [referral] = await tx
       .update(referrals)
       .set(patch)
@@ -341,8 +344,11 @@ export type ReferralLookup =
   | { by: 'externalId'; externalId: string }
   /** Emails ending in `@domain`, case-insensitive. */
   | { by: 'emailDomain'; domain: string }
-  /** The last name exactly as given, lower case. */
-  | { by: 'lastNameLower'; lastName: string };
+  /**
+   * The normalised last name (`nameKey`); rows from before the key existed are compared by
+   * `lastNameLower`, the last name as written, lower case.
+   */
+  | { by: 'lastNameKey'; key: string; lastNameLower: string };
 
 /** Referrals of the workspace (of one program, unless `programId` is null) that a lookup finds. */
 export async function findReferrals(
@@ -364,8 +370,10 @@ export async function findReferrals(
     case 'emailDomain':
       conditions.push(like(sql`lower(${referrals.email})`, `%@${escapeLike(lookup.domain)}`));
       break;
-    case 'lastNameLower':
-      conditions.push(sql`lower(${referrals.lastName}) = ${lookup.lastName}`);
+    case 'lastNameKey':
+      conditions.push(
+        sql`(${referrals.lastNameKey} = ${lookup.key} or (${referrals.lastNameKey} is null and lower(${referrals.lastName}) = ${lookup.lastNameLower}))`,
+      );
       break;
   }
   return db

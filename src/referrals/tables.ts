@@ -18,6 +18,11 @@ export const referrals = pgTable(
     memberId: text('member_id').references(() => members.id),
     firstName: text('first_name'),
     lastName: text('last_name'),
+    /**
+     * `lastName` normalised (src/core/text-keys.ts): how fuzzy matching finds candidates by
+     * name. Null for rows written before it existed whose name is not plain ASCII.
+     */
+    lastNameKey: text('last_name_key'),
     email: text('email'),
     company: text('company'),
     phone: text('phone'),
@@ -34,6 +39,7 @@ export const referrals = pgTable(
     index('referrals_program_idx').on(t.programId, t.id),
     index('referrals_member_idx').on(t.memberId),
     index('referrals_email_idx').on(t.workspaceId, sql`lower(${t.email})`),
+    index('referrals_last_name_key_idx').on(t.programId, t.lastNameKey),
     index('referrals_external_idx').on(t.workspaceId, t.externalId),
     index('referrals_updated_idx').on(t.workspaceId, t.updatedAt),
   ],

@@ -6,6 +6,10 @@
  * lose legal suffixes (Inc, LLC, GmbH, ...).
  */
 
+import { normalizeText } from '../../core/text-keys.ts';
+
+export { normalizeText };
+
 const GMAIL_DOMAINS = new Set(['gmail.com', 'googlemail.com']);
 
 export function normalizeEmail(value: string | undefined): string | undefined {
@@ -27,16 +31,6 @@ export function normalizeEmail(value: string | undefined): string | undefined {
 /** The domain an email's candidates are fetched by (Gmail's two domains are one). */
 export function emailDomain(normalized: string): string {
   return normalized.slice(normalized.lastIndexOf('@') + 1);
-}
-
-export function normalizeText(value: string | null | undefined): string {
-  if (!value) return '';
-  return value
-    .normalize('NFKD')
-    .replace(/\p{M}/gu, '')
-    .toLowerCase()
-    .replace(/[^\p{L}\p{N}]+/gu, ' ')
-    .trim();
 }
 
 const COMPANY_SUFFIXES = new Set([

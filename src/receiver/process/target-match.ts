@@ -28,7 +28,7 @@ interface Person {
   email: string | undefined;
   firstName: string;
   lastName: string;
-  /** The last name as written, lower case: what candidates are fetched by. */
+  /** The last name as written, lower case: how referrals saved before name keys are found. */
   lastNameLower: string;
   company: string;
 }
@@ -197,8 +197,9 @@ export async function fuzzyMatch(
   for (const person of people) {
     if (!person.firstName || !person.lastName || !person.company) continue;
     const rows = await findReferrals(db, workspaceId, programId, {
-      by: 'lastNameLower',
-      lastName: person.lastNameLower,
+      by: 'lastNameKey',
+      key: person.lastName,
+      lastNameLower: person.lastNameLower,
     });
     byName.push(
       ...rows.filter(
