@@ -3,6 +3,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiClient, eventually, type TestApp } from './helpers/app.ts';
 import {
+  accessibilityProblems,
   type BrowserSession,
   chromiumPresent,
   launchChromium,
@@ -190,6 +191,7 @@ describe.skipIf(!present)('the hosted refer-a-friend form', () => {
     expect(await page.locator('#f-consent-error').textContent()).toBe('please confirm your friend agreed');
     expect(await page.getByLabel('First name').inputValue()).toBe('Linus');
     await screenshot(page, 'refer-form-errors');
+    expect(await accessibilityProblems(page)).toEqual([]);
     await page.getByLabel('Email').fill('linus@kernel.example');
     await page.getByLabel(/My friend agreed/).check();
     await page.getByRole('button', { name: 'Send referral' }).click();
@@ -216,6 +218,7 @@ describe.skipIf(!present)('the hosted refer-a-friend form', () => {
     const link = await page.getByLabel('Your referral link', { exact: true }).inputValue();
     expect(link).toMatch(new RegExp(`^${testApp.url}/r/[A-Z0-9]{8}$`));
     await screenshot(page, 'join-welcome');
+    expect(await accessibilityProblems(page)).toEqual([]);
     await page.close();
   });
 });
@@ -246,6 +249,7 @@ describe.skipIf(!present)('the referrer portal', () => {
     const page = await browser.context.newPage();
     await page.goto(`${testApp.url}/portal/${setup.programId}`);
     await screenshot(page, 'portal-sign-in');
+    expect(await accessibilityProblems(page)).toEqual([]);
     await page.getByLabel('Email').fill(setup.member.email ?? '');
     await page.getByRole('button', { name: 'Email me a sign-in link' }).click();
     await page.getByRole('heading', { name: 'Check your inbox' }).waitFor();
@@ -283,6 +287,7 @@ describe.skipIf(!present)('the referrer portal', () => {
     await page.getByRole('button', { name: 'Copy code' }).click();
     await page.getByRole('button', { name: 'Copied' }).waitFor();
     await screenshot(page, 'portal-dashboard');
+    expect(await accessibilityProblems(page)).toEqual([]);
     await page.close();
   });
 });

@@ -3,10 +3,10 @@ import type { AppContext } from '../context.ts';
 import { newId } from '../core/ids.ts';
 import type { Db } from '../db/client.ts';
 import { findMemberByCode, type MemberRow, membersWithCode } from '../members/service.ts';
-import { findProgram, type ProgramRow } from '../programs/service.ts';
+import { findProgram } from '../programs/service.ts';
 import { addressHash, countHit, hitsSoFar, isBot, limits, noStore } from './guards.ts';
 import { neutralPage } from './html.ts';
-import { settingsOf } from './settings.ts';
+import { settingsRow } from './settings.ts';
 import { captureClicks } from './tables.ts';
 
 /** Where every link that names nobody goes: the same page for every program. */
@@ -92,17 +92,21 @@ export const linkRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, {
       }
       const ref = typeof request.query.ref === 'string' ? request.query.ref : undefined;
       const member = await memberOfLink(ctx.db, request.params.code, ref);
-      const program: ProgramRow | undefined = member
-        ? await findProgram(ctx.db, member.workspaceId, member.programId)
-        : undefined;
-      if (!member || !program) {
+      if (!member) {
         // As much work as a hit (a write), and the same status, so neither tells a guesser more.
         await countHit(ctx.db, missBucket, limits.linkMisses);
         return redirect(reply, `${ctx.config.publicUrl}${NEUTRAL_PATH}`);
       }
-      await recordClick(ctx, request, member, ipHash);
-      const settings = await settingsOf(ctx.db, program);
-      const landing = settings.landingUrl ?? `${ctx.config.publicUrl}${NEUTRAL_PATH}`;
+      const [settings] = await Promise.all([
+        settingsRow(ctx.db, member.programId),
+        recordClick(ctx, request, member, ipHash),
+      ]);
+      // The program is read only when capture settings name no landing URL.
+      const program = settings?.landingUrl
+        ? undefined
+        : await findProgram(ctx.db, member.workspaceId, member.programId);
+      const landing =
+        settings?.landingUrl ?? program?.referralLinkBase ?? `${ctx.config.publicUrl}${NEUTRAL_PATH}`;
       return redirect(reply, withCode(landing, member.referralCode));
     },
   );

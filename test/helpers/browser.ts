@@ -1,5 +1,6 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,6 +39,8 @@ export async function launchChromium(hosts: string[] = []): Promise<BrowserSessi
     executablePath: CHROMIUM,
     headless: true,
     userAgent: DESKTOP_AGENT,
+    // The pages' CSP allows only refsync's own scripts; axe is injected by the test.
+    bypassCSP: true,
     viewport: { width: 1100, height: 900 },
     args: [
       '--headless',
@@ -84,4 +87,17 @@ export async function servePages(
     server,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** Accessibility problems axe-core finds on the page that are serious or critical: "rule: target" lines. */
+export async function accessibilityProblems(page: Page): Promise<string[]> {
+  await page.addScriptTag({ content: axeSource });
+  const violations = await page.evaluate<
+    Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }>
+  >('axe.run(document, { resultTypes: ["violations"] }).then((r) => r.violations)');
+  return violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .flatMap((v) => v.nodes.map((node) => `${v.id}: ${node.target.join(' ')}`));
 }
