@@ -21,6 +21,13 @@ import {
   withCrm,
 } from './service.ts';
 
+/** A CRM object's API name (`Lead`, `Custom__c`, `contacts`, `0-3`): nothing else reaches the CRM. */
+const objectName = z
+  .string()
+  .min(1)
+  .max(100)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, "must be an object's API name (letters, digits, _ and -)");
+
 const tags = ['connections'];
 const idParams = z.object({ id: z.string() });
 
@@ -211,7 +218,7 @@ export const connectionRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = asyn
         tags,
         summary: "An object's fields as the CRM describes them (for mappings)",
         params: idParams,
-        querystring: z.object({ object: z.string().min(1) }),
+        querystring: z.object({ object: objectName }),
         response: { 200: z.object({ data: z.array(crmFieldSchema) }) },
       },
     },
@@ -232,7 +239,7 @@ export const connectionRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = asyn
         summary: 'Create the fields refsync writes (referral ID, source, links) where missing',
         params: idParams,
         body: z.object({
-          object: z.string().min(1),
+          object: objectName,
           fields: z
             .record(z.enum(systemFields), z.string().min(1))
             .optional()
