@@ -24,6 +24,10 @@ const prefixes = {
   webhookMessage: 'msg',
   webhookAttempt: 'wha',
   email: 'eml',
+  user: 'usr',
+  session: 'ses',
+  invitation: 'inv',
+  signInFailure: 'sif',
 } as const;
 
 export type IdKind = keyof typeof prefixes;
