@@ -146,13 +146,13 @@ describe.runIf(availability.run)('the console in a real browser', { timeout: 240
     await page.getByLabel('Kind of milestone 5').selectOption('qualified');
     for (let i = 0; i < 3; i++) await page.getByRole('button', { name: 'Move Demo booked up' }).click();
     await page.getByText('Demo booked moved to position 2 of 5').waitFor({ state: 'attached' });
-    await page.getByRole('button', { name: 'Add field' }).last().click();
-    await page.getByLabel('Key of field 1').fill('dealSize');
-    await page.getByLabel('Label of field 1').fill('Deal size');
-    await page.getByLabel('Type of field 1').selectOption('number');
+    await page.getByRole('button', { name: 'Add referral field' }).click();
+    await page.getByLabel('Key of referral field 1').fill('dealSize');
+    await page.getByLabel('Label of referral field 1').fill('Deal size');
+    await page.getByLabel('Type of referral field 1').selectOption('number');
     await expectAccessible(page, 'new program');
     await screenshot(page, '04-program-new');
-    await page.getByRole('button', { name: 'Create program' }).click();
+    await page.getByRole('button', { name: 'Create program' }).first().click();
     await page.waitForURL(/\/programs\/prg_/);
     const programId = page.url().split('/').at(-1) ?? '';
     await page.getByRole('heading', { name: 'Partner program', level: 1 }).waitFor();

@@ -15,7 +15,7 @@ export function PageHeader(props: { title: string; subtitle?: ReactNode; actions
 
 /** A labelled control with its hint and the API's complaint about it, tied together for screen readers. */
 export function Field(props: {
-  label: string;
+  label: ReactNode;
   hint?: ReactNode;
   error?: string | undefined;
   children: (ids: { id: string; describedBy: string | undefined; invalid: boolean }) => ReactNode;
@@ -44,7 +44,7 @@ export function Field(props: {
 }
 
 export function TextField(props: {
-  label: string;
+  label: ReactNode;
   value: string;
   onChange: (value: string) => void;
   type?: string;
@@ -74,7 +74,7 @@ export function TextField(props: {
 }
 
 export function SelectField(props: {
-  label: string;
+  label: ReactNode;
   value: string;
   onChange: (value: string) => void;
   options: Array<{ value: string; label: string }>;
@@ -189,4 +189,14 @@ export function personName(p: {
 
 export function Badge(props: { kind: string; children: ReactNode }) {
   return <span className={`badge badge-${props.kind}`}>{props.children}</span>;
+}
+
+/** A label that shows `visible` and tells screen readers the rest (`Code` + ` of milestone 2`). */
+export function RowLabel(props: { visible: string; context: string }) {
+  return (
+    <>
+      {props.visible}
+      <span className="visually-hidden"> {props.context}</span>
+    </>
+  );
 }

@@ -2,7 +2,7 @@ import { type FormEvent, useState } from 'react';
 import { api } from '../api.ts';
 import { DataState, useLoad } from '../components/data.tsx';
 import { ReorderList } from '../components/reorder.tsx';
-import { Notice, PageHeader, SelectField, TextField, useSubmit } from '../components/ui.tsx';
+import { Notice, PageHeader, RowLabel, SelectField, TextField, useSubmit } from '../components/ui.tsx';
 import { navigate, useTitle } from '../router.tsx';
 import { useCanWrite } from '../session.tsx';
 import type { CustomField, Milestone, ProgramView } from '../types.ts';
@@ -109,19 +109,19 @@ function ProgramForm(props: { program: ProgramView | undefined }) {
           {(milestone, index) => (
             <div className="row-fields">
               <TextField
-                label={`Code of milestone ${index + 1}`}
+                label={<RowLabel visible="Code" context={`of milestone ${index + 1}`} />}
                 value={milestone.code}
                 onChange={(code) => setMilestone(index, { code })}
                 error={submit.fieldError(`milestones.${index}.code`)}
               />
               <TextField
-                label={`Label of milestone ${index + 1}`}
+                label={<RowLabel visible="Label" context={`of milestone ${index + 1}`} />}
                 value={milestone.label}
                 onChange={(label) => setMilestone(index, { label })}
                 error={submit.fieldError(`milestones.${index}.label`)}
               />
               <SelectField
-                label={`Kind of milestone ${index + 1}`}
+                label={<RowLabel visible="Kind" context={`of milestone ${index + 1}`} />}
                 value={milestone.kind}
                 onChange={(kind) => setMilestone(index, { kind: kind as Milestone['kind'] })}
                 options={kinds}
@@ -161,6 +161,14 @@ function ProgramForm(props: { program: ProgramView | undefined }) {
         submit={submit}
         disabled={!canWrite}
       />
+      {canWrite ? (
+        <div className="form-footer">
+          <Notice error={submit.error} success={saved} />
+          <button type="submit" className="button button-primary" disabled={submit.busy}>
+            {program ? 'Save program' : 'Create program'}
+          </button>
+        </div>
+      ) : null}
     </form>
   );
 }
@@ -183,19 +191,34 @@ function FieldsEditor(props: {
         // biome-ignore lint/suspicious/noArrayIndexKey: rows are edited in place
         <div className="row-fields" key={index}>
           <TextField
-            label={`Key of field ${index + 1}`}
+            label={
+              <RowLabel
+                visible="Key"
+                context={`of ${props.name === 'memberFields' ? 'member' : 'referral'} field ${index + 1}`}
+              />
+            }
             value={field.key}
             onChange={(key) => set(index, { key })}
             error={props.submit.fieldError(`${props.name}.${index}.key`)}
           />
           <TextField
-            label={`Label of field ${index + 1}`}
+            label={
+              <RowLabel
+                visible="Label"
+                context={`of ${props.name === 'memberFields' ? 'member' : 'referral'} field ${index + 1}`}
+              />
+            }
             value={field.label}
             onChange={(label) => set(index, { label })}
             error={props.submit.fieldError(`${props.name}.${index}.label`)}
           />
           <SelectField
-            label={`Type of field ${index + 1}`}
+            label={
+              <RowLabel
+                visible="Type"
+                context={`of ${props.name === 'memberFields' ? 'member' : 'referral'} field ${index + 1}`}
+              />
+            }
             value={field.type}
             onChange={(type) => set(index, { type: type as CustomField['type'] })}
             options={fieldTypes.map((type) => ({ value: type, label: type }))}
@@ -211,7 +234,7 @@ function FieldsEditor(props: {
           <button
             type="button"
             className="button button-small button-danger"
-            aria-label={`Remove field ${field.label || index + 1}`}
+            aria-label={`Remove ${props.name === 'memberFields' ? 'member' : 'referral'} field ${field.label || index + 1}`}
             onClick={() => props.onChange(props.fields.filter((_, i) => i !== index))}
           >
             Remove
@@ -225,7 +248,7 @@ function FieldsEditor(props: {
           props.onChange([...props.fields, { key: '', label: '', type: 'text', required: false }])
         }
       >
-        Add field
+        Add {props.name === 'memberFields' ? 'member' : 'referral'} field
       </button>
     </fieldset>
   );

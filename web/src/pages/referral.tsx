@@ -1,4 +1,4 @@
-import { type FormEvent, useState } from 'react';
+import { type FormEvent, useEffect, useState } from 'react';
 import { api } from '../api.ts';
 import { CustomFieldValues } from '../components/custom-fields.tsx';
 import { DataState, useLoad } from '../components/data.tsx';
@@ -14,14 +14,20 @@ import {
 } from '../components/ui.tsx';
 import { Link, useTitle } from '../router.tsx';
 import { useCanWrite } from '../session.tsx';
-import type { Milestone, ProgramView, ReferralDetail, UserView } from '../types.ts';
+import type { ApiKeyView, MemberView, Milestone, ProgramView, ReferralDetail, UserView } from '../types.ts';
 
 export function ReferralPage(props: { id: string }) {
   const loaded = useLoad(async () => {
     const referral = await api.get<ReferralDetail>(`/referrals/${props.id}`);
     const program = await api.get<ProgramView>(`/programs/${referral.programId}`);
-    const users = await api.get<{ data: UserView[] }>('/users').catch(() => ({ data: [] }));
-    return { referral, program, users: users.data };
+    const [users, keys, member] = await Promise.all([
+      api.get<{ data: UserView[] }>('/users').catch(() => ({ data: [] })),
+      api.get<{ data: ApiKeyView[] }>('/api-keys').catch(() => ({ data: [] })),
+      referral.memberId
+        ? api.get<MemberView>(`/members/${referral.memberId}`).catch(() => undefined)
+        : undefined,
+    ]);
+    return { referral, program, member, names: actorNames(users.data, keys.data) };
   }, props.id);
   return (
     <DataState loaded={loaded} what="the referral">
@@ -30,10 +36,19 @@ export function ReferralPage(props: { id: string }) {
   );
 }
 
-/** Who moved it, in words: a person by email, an API key, the CRM, refsync itself. */
-function actorInWords(actor: string, users: UserView[]): string {
+function actorNames(users: UserView[], keys: ApiKeyView[]): Map<string, string> {
+  return new Map([
+    ...users.map((user): [string, string] => [`user:${user.id}`, user.email]),
+    ...keys.map((key): [string, string] => [`api_key:${key.id}`, `API key “${key.name}”`]),
+  ]);
+}
+
+/** Who moved it, in words: a person by email, an API key by name, the CRM, refsync itself. */
+function actorInWords(actor: string, names: Map<string, string>): string {
+  const known = names.get(actor);
+  if (known) return known;
   const [kind, id] = actor.split(/:(.*)/s);
-  if (kind === 'user') return users.find((user) => user.id === id)?.email ?? 'a removed user';
+  if (kind === 'user') return 'a removed user';
   if (kind === 'api_key') return `API key ${id}`;
   if (kind === 'crm') return `the CRM (connection ${id})`;
   if (kind === 'system') return 'refsync';
@@ -43,7 +58,8 @@ function actorInWords(actor: string, users: UserView[]): string {
 function ReferralDetailView(props: {
   referral: ReferralDetail;
   program: ProgramView;
-  users: UserView[];
+  member: MemberView | undefined;
+  names: Map<string, string>;
   onChanged: () => void;
 }) {
   const { referral, program } = props;
@@ -87,7 +103,11 @@ function ReferralDetailView(props: {
               <dt>Referred by</dt>
               <dd>
                 {referral.memberId ? (
-                  <Link href={`/members/${referral.memberId}`}>{referral.memberId}</Link>
+                  <Link href={`/members/${referral.memberId}`}>
+                    {props.member
+                      ? `${personName(props.member)} (${props.member.referralCode})`
+                      : referral.memberId}
+                  </Link>
                 ) : (
                   '—'
                 )}
@@ -148,7 +168,7 @@ function ReferralDetailView(props: {
                     {labelOf(change.to)}
                     {change.overrodeDenied ? <span className="muted"> (denial overridden)</span> : null}
                   </td>
-                  <td>{actorInWords(change.actor, props.users)}</td>
+                  <td>{actorInWords(change.actor, props.names)}</td>
                   <td>{change.reason ?? '—'}</td>
                   <td>{change.feedback ?? '—'}</td>
                 </tr>
@@ -159,6 +179,13 @@ function ReferralDetailView(props: {
       </div>
     </>
   );
+}
+
+/** The milestone after `current` in the program's order (else the first other one): the likely next move. */
+function nextMilestone(milestones: Milestone[], current: string): string {
+  const index = milestones.findIndex((m) => m.code === current);
+  const after = milestones.slice(index + 1).find((m) => m.kind !== 'denied');
+  return (after ?? milestones.find((m) => m.code !== current))?.code ?? '';
 }
 
 /** The rule that refused (or would refuse) a move, in words. */
@@ -180,7 +207,12 @@ function MoveMilestone(props: {
 }) {
   const canWrite = useCanWrite();
   const others = props.milestones.filter((m) => m.code !== props.referral.milestone);
-  const [target, setTarget] = useState(others[0]?.code ?? '');
+  const [target, setTarget] = useState(() => nextMilestone(props.milestones, props.referral.milestone));
+  // After a move, offer the step after the new milestone.
+  useEffect(
+    () => setTarget(nextMilestone(props.milestones, props.referral.milestone)),
+    [props.milestones, props.referral.milestone],
+  );
   const [reason, setReason] = useState('');
   const [feedback, setFeedback] = useState('');
   const [override, setOverride] = useState(false);
