@@ -19,10 +19,12 @@ import { SecretBox } from './core/crypto.ts';
 import { randomString } from './core/ids.ts';
 import { createLogger } from './core/logger.ts';
 import { Metrics } from './core/metrics.ts';
+import { dashboardRoutes } from './dashboard/routes.ts';
 import { type Database, openDatabase } from './db/client.ts';
 import { runMigrations } from './db/migrate.ts';
-import { requireApiKey } from './http/auth.ts';
-import { installErrorHandler } from './http/errors.ts';
+import { requireCaller } from './http/auth.ts';
+import { serveConsole } from './http/console.ts';
+import { answerNotFound, installErrorHandler } from './http/errors.ts';
 import { healthRoutes } from './http/health.ts';
 import { supportIdempotency } from './http/idempotency.ts';
 import { memberRoutes } from './members/routes.ts';
@@ -44,6 +46,7 @@ import { referralRoutes } from './referrals/routes.ts';
 import { startHoldReleaser, stopHoldReleaser } from './rewards/release.ts';
 import { rewardRoutes } from './rewards/routes.ts';
 import { sandboxPrefixes } from './sandbox/index.ts';
+import { publicAuthRoutes, userRoutes } from './users/routes.ts';
 import { startWebhookDeliveries } from './webhooks/delivery.ts';
 import { openApiWebhooks } from './webhooks/openapi.ts';
 import { webhookRoutes } from './webhooks/routes.ts';
@@ -151,9 +154,17 @@ export async function buildApp(options: BuildOptions): Promise<RefsyncApp> {
         description: 'Referral programs, members and referrals, and the CRM loop around them.',
       },
       components: {
-        securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An API key (rsk_...)' } },
+        securitySchemes: {
+          apiKey: { type: 'http', scheme: 'bearer', description: 'An API key (rsk_...)' },
+          session: {
+            type: 'apiKey',
+            in: 'cookie',
+            name: 'refsync_session',
+            description: 'The console session; writes also need its token in X-CSRF-Token',
+          },
+        },
       },
-      security: [{ apiKey: [] }],
+      security: [{ apiKey: [] }, { session: [] }],
       webhooks: openApiWebhooks(),
     },
     transform: jsonSchemaTransform,
@@ -168,10 +179,13 @@ export async function buildApp(options: BuildOptions): Promise<RefsyncApp> {
   await server.register(
     async (api) => {
       api.get('/openapi.json', { schema: { hide: true } }, async () => server.swagger());
+      await api.register(publicAuthRoutes, { ctx, prefix: '/auth' });
       await api.register(async (secured) => {
-        requireApiKey(secured, ctx.db);
+        requireCaller(secured, ctx.db, () => config.publicUrl);
         supportIdempotency(secured, ctx.db);
         await secured.register(workspaceRoutes, { ctx });
+        await secured.register(userRoutes, { ctx });
+        await secured.register(dashboardRoutes, { ctx });
         await secured.register(programRoutes, { ctx });
         await secured.register(memberRoutes, { ctx });
         await secured.register(referralRoutes, { ctx });
@@ -195,6 +209,7 @@ export async function buildApp(options: BuildOptions): Promise<RefsyncApp> {
   }
   // The outbox shows every workspace's mail: mounted exactly where the sandbox CRMs are.
   if (ctx.sandboxPaths.length > 0) await server.register(mailSandbox, { ctx, prefix: MAIL_SANDBOX_PREFIX });
+  serveConsole(base, answerNotFound);
 
   let closed = false;
   return {

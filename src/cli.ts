@@ -10,7 +10,9 @@ import { runMigrations } from './db/migrate.ts';
 import { sandboxPlugins, sandboxPrefixes } from './sandbox/index.ts';
 import { fileSandboxStore } from './sandbox/store.ts';
 import { subscribers } from './subscribers.ts';
-import { bootstrapWorkspace, createApiKey, createWorkspace } from './workspaces/service.ts';
+import { createInvitation, invitationUrl, ownerLinkIfNeeded, ownerLinkLifetimeMs } from './users/service.ts';
+import { userRoles } from './users/tables.ts';
+import { bootstrapWorkspace, createApiKey, createWorkspace, getWorkspace } from './workspaces/service.ts';
 
 const environmentHelp = `Environment:
   PORT, HOST                  where to listen (default 127.0.0.1:3000)
@@ -108,13 +110,61 @@ const commands: Record<string, { summary: string; usage: string; run(args: strin
         await runMigrations(database);
         const workspace = await createWorkspace(database.db, values.name);
         const { key } = await createApiKey(database.db, workspace.id, 'created by refsync workspace-create');
+        const owner = await ownerLinkIfNeeded(database.db, workspace.id);
         console.log(`Workspace ${workspace.id} (${workspace.name})\nAPI key (shown once): ${key}`);
+        if (owner)
+          console.log(`Owner's password (one-time link, 24 h): ${invitationUrl(config.publicUrl, owner)}`);
+      } finally {
+        await database.close();
+      }
+    },
+  },
+  'user-create': {
+    summary: 'print a one-time link that creates a console user',
+    usage:
+      'refsync user-create --email <email> [--role admin|viewer] [--workspace <id>]\n\n' +
+      'Prints a one-time link (valid 24 h) where that person sets their password and signs in.\n' +
+      'Default role admin, default workspace the first one (created, with its API key printed,\nwhen the database has none). Links use REFSYNC_PUBLIC_URL.',
+    run: async (args) => {
+      const { values } = parseArgs({
+        args,
+        options: { email: { type: 'string' }, role: { type: 'string' }, workspace: { type: 'string' } },
+      });
+      if (!values.email || !/^[^@\s]+@[^@\s]+$/.test(values.email))
+        throw new UsageError('--email takes an email address');
+      const role = values.role ?? 'admin';
+      if (!isRole(role)) throw new UsageError('--role is admin or viewer');
+      const config = loadConfig();
+      const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+      try {
+        await runMigrations(database);
+        let workspaceId = values.workspace;
+        if (workspaceId) await getWorkspace(database.db, workspaceId);
+        else {
+          const boot = await bootstrapWorkspace(database.db, config.bootstrapApiKey);
+          workspaceId = boot.workspace.id;
+          if (boot.key)
+            console.log(`Created workspace ${workspaceId}.\nAPI key (shown once, keep it): ${boot.key}`);
+        }
+        const { token } = await createInvitation(database.db, workspaceId, {
+          email: values.email,
+          role,
+          createdBy: 'cli',
+          lifetimeMs: ownerLinkLifetimeMs,
+        });
+        console.log(
+          `${values.email} (${role}) sets a password here (one-time link, 24 h):\n${invitationUrl(config.publicUrl, token)}`,
+        );
       } finally {
         await database.close();
       }
     },
   },
 };
+
+function isRole(value: string): value is (typeof userRoles)[number] {
+  return (userRoles as readonly string[]).includes(value);
+}
 
 class UsageError extends AppError {
   constructor(message: string) {
@@ -184,6 +234,13 @@ async function serve(mode: { work: boolean; listen: boolean }): Promise<void> {
       boot.key
         ? `  API key (shown once, keep it): ${boot.key}`
         : '  Its API key is REFSYNC_BOOTSTRAP_API_KEY.',
+    );
+  }
+  const owner = await ownerLinkIfNeeded(app.ctx.db, boot.workspace.id);
+  lines.splice(1, 0, `  Console: ${url}/`);
+  if (owner) {
+    lines.push(
+      `  Set the owner's password (one-time link, valid 24 h): ${invitationUrl(config.publicUrl, owner)}`,
     );
   }
   process.stdout.write(`${lines.join('\n')}\n`);

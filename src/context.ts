@@ -18,8 +18,20 @@ export interface AppContext {
   sandboxPaths: readonly string[];
 }
 
-/** Who is calling: resolved from the API key on every /api/v1 request. */
+/** Who is calling: resolved from the API key or the session cookie on every /api/v1 request. */
 export interface Caller {
   workspaceId: string;
-  apiKeyId: string;
+  /** How histories name the caller: `api_key:<id>` or `user:<id>`. */
+  actor: string;
+  apiKeyId: string | null;
+  /** The signed-in person, when the call came from the console with a session cookie. */
+  user: SignedInUser | null;
+}
+
+export interface SignedInUser {
+  id: string;
+  email: string;
+  role: 'admin' | 'viewer';
+  sessionId: string;
+  csrfToken: string;
 }

@@ -181,7 +181,7 @@ describe('pushing referrals into HubSpot', () => {
     expect(contact.properties).toMatchObject({
       email: email.toLowerCase(),
       firstname: 'Mem',
-      refsync_member_url: `${testApp.url}/api/v1/members/${member.id}`,
+      refsync_member_url: `${testApp.url}/members/${member.id}`,
     });
   });
 

@@ -176,8 +176,8 @@ describe('pushing referrals as Leads', () => {
       Refsync_Referral_Id__c: referral.id,
       Refsync_Source__c: 'partner form',
       Refsync_Source_Note__c: 'met at the fair',
-      Refsync_Referral_Url__c: `${testApp.url}/api/v1/referrals/${referral.id}`,
-      Refsync_Member_Url__c: `${testApp.url}/api/v1/members/${member.id}`,
+      Refsync_Referral_Url__c: `${testApp.url}/referrals/${referral.id}`,
+      Refsync_Member_Url__c: `${testApp.url}/members/${member.id}`,
     });
   });
 
@@ -280,7 +280,7 @@ describe('pushing members', () => {
       LastName: 'Hopper',
       Email: email,
       Description: member.referralCode,
-      Refsync_Member_Url__c: `${testApp.url}/api/v1/members/${member.id}`,
+      Refsync_Member_Url__c: `${testApp.url}/members/${member.id}`,
     });
     // A referral in the same program has no referral settings here, so nothing is pushed for it.
     const referral = (

@@ -29,6 +29,10 @@ const prefixes = {
   portalLink: 'plk',
   portalSession: 'pss',
   captureReview: 'crv',
+  user: 'usr',
+  session: 'ses',
+  invitation: 'inv',
+  signInFailure: 'sif',
 } as const;
 
 export type IdKind = keyof typeof prefixes;

@@ -13,6 +13,7 @@ export * from '../queue/tables.ts';
 export * from '../receiver/tables.ts';
 export * from '../referrals/tables.ts';
 export * from '../rewards/tables.ts';
+export * from '../users/tables.ts';
 export * from '../webhooks/tables.ts';
 export * from '../workspaces/tables.ts';
 export * from './columns.ts';

@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { AppError, codeOfStatus, errorBody, type FieldIssue, validationFailed } from '../core/errors.ts';
 import { databaseUnavailable } from '../db/errors.ts';
@@ -62,9 +62,10 @@ export function installErrorHandler(app: FastifyInstance): void {
     request.log.error({ err: error }, 'unhandled error');
     return send(new AppError('internal', 'Internal error'));
   });
+}
 
-  app.setNotFoundHandler((request, reply) => {
-    const answer = new AppError('not_found', `No route ${request.method} ${request.url.split('?')[0]}`);
-    reply.code(answer.httpStatus).send(errorBody(answer));
-  });
+/** The answer to a path nothing serves (the console hands back what it does not serve). */
+export function answerNotFound(request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const answer = new AppError('not_found', `No route ${request.method} ${request.url.split('?')[0]}`);
+  return reply.code(answer.httpStatus).send(errorBody(answer));
 }

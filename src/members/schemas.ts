@@ -49,6 +49,13 @@ export const listMembersQuery = z.object({
   externalId: z.string().optional(),
   referralCode: z.string().optional().describe('Matched case-insensitively'),
   updatedSince: z.iso.datetime({ offset: true }).optional(),
+  q: z
+    .string()
+    .trim()
+    .min(1)
+    .max(200)
+    .optional()
+    .describe('Text in the name, email, referral code or external ID'),
 });
 
 export type CreateMemberInput = z.infer<typeof createMemberBody>;

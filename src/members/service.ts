@@ -4,6 +4,7 @@ import { newId, randomString } from '../core/ids.ts';
 import { decodeCursor, type Page, toPage } from '../core/pagination.ts';
 import type { Db } from '../db/client.ts';
 import { uniqueViolation } from '../db/errors.ts';
+import { escapeLike } from '../db/like.ts';
 import { applyCustomFields } from '../programs/custom-fields.ts';
 import { getProgram, type ProgramRow } from '../programs/service.ts';
 import type { JobQueue } from '../queue/job-queue.ts';
@@ -263,6 +264,12 @@ export async function listMembers(
   if (filter.referralCode)
     conditions.push(sql`lower(${members.referralCode}) = lower(${filter.referralCode})`);
   if (filter.updatedSince) conditions.push(gte(members.updatedAt, new Date(filter.updatedSince)));
+  if (filter.q) {
+    const pattern = `%${escapeLike(filter.q.trim().toLowerCase())}%`;
+    conditions.push(
+      sql`(lower(concat_ws(' ', ${members.firstName}, ${members.lastName}, ${members.email}, ${members.referralCode}, ${members.externalId})) like ${pattern})`,
+    );
+  }
   if (filter.cursor) conditions.push(lt(members.id, decodeCursor(filter.cursor)));
   const rows = await db
     .select()

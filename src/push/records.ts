@@ -1,6 +1,6 @@
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNotNull } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
-import { pushRecords, pushSettings } from './tables.ts';
+import { pushLog, pushRecords, pushSettings } from './tables.ts';
 
 export interface CrmRecordLink {
   connectionId: string;
@@ -8,11 +8,13 @@ export interface CrmRecordLink {
   crmId: string;
   /** The HubSpot deal created with the contact, when the push settings ask for one. */
   dealId: string | null;
+  /** Where a person opens the record in the CRM (as the push log recorded it), when known. */
+  url: string | null;
 }
 
 /** The CRM records a referral or member became, one per push setting it went through. */
 export async function crmRecordsOf(db: Db, workspaceId: string, subjectId: string): Promise<CrmRecordLink[]> {
-  return db
+  const records = await db
     .select({
       connectionId: pushSettings.connectionId,
       crmObject: pushRecords.crmObject,
@@ -22,6 +24,18 @@ export async function crmRecordsOf(db: Db, workspaceId: string, subjectId: strin
     .from(pushRecords)
     .innerJoin(pushSettings, eq(pushSettings.id, pushRecords.settingsId))
     .where(and(eq(pushRecords.workspaceId, workspaceId), eq(pushRecords.subjectId, subjectId)));
+  if (records.length === 0) return [];
+  const logged = await db
+    .select({ crmId: pushLog.crmId, crmUrl: pushLog.crmUrl })
+    .from(pushLog)
+    .where(
+      and(eq(pushLog.workspaceId, workspaceId), eq(pushLog.subjectId, subjectId), isNotNull(pushLog.crmUrl)),
+    )
+    .orderBy(desc(pushLog.id));
+  return records.map((record) => ({
+    ...record,
+    url: logged.find((row) => row.crmId === record.crmId)?.crmUrl ?? null,
+  }));
 }
 
 /** The referrals or members pushed as any of these CRM records (each once). */

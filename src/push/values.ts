@@ -47,7 +47,7 @@ function readSource(from: string, subject: PushSubject, publicUrl: string): unkn
     case 'referral.milestone':
       return referral?.milestone;
     case 'referral.url':
-      return referral ? `${publicUrl}/api/v1/referrals/${referral.id}` : undefined;
+      return referral ? `${publicUrl}/referrals/${referral.id}` : undefined;
     case 'member.id':
       return member?.id;
     case 'member.firstName':
@@ -67,7 +67,7 @@ function readSource(from: string, subject: PushSubject, publicUrl: string): unkn
     case 'member.referralLink':
       return member ? referralLink(program, member.referralCode, publicUrl) : undefined;
     case 'member.url':
-      return member ? `${publicUrl}/api/v1/members/${member.id}` : undefined;
+      return member ? `${publicUrl}/members/${member.id}` : undefined;
     default:
       return undefined;
   }

@@ -63,7 +63,7 @@ export const referralRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async 
         caller.workspaceId,
         request.body,
         {
-          actor: `api_key:${caller.apiKeyId}`,
+          actor: caller.actor,
         },
       );
       return reply.code(201).send({
@@ -155,7 +155,7 @@ export const referralRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async 
       const caller = callerOf(request);
       const { referral } = await changeMilestone(ctx.db, ctx.queue, caller.workspaceId, request.params.id, {
         ...request.body,
-        actor: `api_key:${caller.apiKeyId}`,
+        actor: caller.actor,
       });
       return detail(ctx.db, caller.workspaceId, referral);
     },

@@ -89,6 +89,7 @@ export const referralDetailSchema = referralSchema.extend({
         crmObject: z.string(),
         crmId: z.string(),
         dealId: z.string().nullable(),
+        url: z.string().nullable().describe('Opens the record in the CRM'),
       }),
     )
     .describe('The CRM records this referral was pushed as'),
@@ -114,6 +115,9 @@ export const listReferralsQuery = z.object({
   email: z.string().optional().describe('Matched case-insensitively'),
   externalId: z.string().optional(),
   updatedSince: z.iso.datetime({ offset: true }).optional(),
+  createdFrom: z.iso.date().optional().describe('Created on or after this day (UTC, YYYY-MM-DD)'),
+  createdTo: z.iso.date().optional().describe('Created on or before this day (UTC, YYYY-MM-DD)'),
+  q: z.string().trim().min(1).max(200).optional().describe('Text in the name, email, company or external ID'),
 });
 
 export type CreateReferralInput = z.infer<typeof createReferralBody>;

@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, gte, inArray, like, lt, type SQL, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, inArray, like, type SQL, sql } from 'drizzle-orm';
 import { AppError, notFound } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
 import { decodeCursor, type Page, toPage } from '../core/pagination.ts';
@@ -9,6 +9,7 @@ import { findMemberByCode, getMember } from '../members/service.ts';
 import { applyCustomFields } from '../programs/custom-fields.ts';
 import { getProgram, type ProgramRow } from '../programs/service.ts';
 import type { JobQueue } from '../queue/job-queue.ts';
+import { listConditions } from './filters.ts';
 import {
   decideMilestoneChange,
   judgeMilestoneChange,
@@ -321,14 +322,7 @@ export async function listReferrals(
   workspaceId: string,
   filter: ListReferralsFilter & { limit: number; cursor?: string | undefined },
 ): Promise<Page<ReferralRow>> {
-  const conditions: SQL[] = [eq(referrals.workspaceId, workspaceId)];
-  if (filter.programId) conditions.push(eq(referrals.programId, filter.programId));
-  if (filter.memberId) conditions.push(eq(referrals.memberId, filter.memberId));
-  if (filter.milestone) conditions.push(eq(referrals.milestone, filter.milestone));
-  if (filter.email) conditions.push(sql`lower(${referrals.email}) = lower(${filter.email})`);
-  if (filter.externalId) conditions.push(eq(referrals.externalId, filter.externalId));
-  if (filter.updatedSince) conditions.push(gte(referrals.updatedAt, new Date(filter.updatedSince)));
-  if (filter.cursor) conditions.push(lt(referrals.id, decodeCursor(filter.cursor)));
+  const conditions = listConditions(workspaceId, filter);
   const rows = await db
     .select()
     .from(referrals)

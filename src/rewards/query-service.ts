@@ -131,13 +131,11 @@ export async function memberBalance(db: Db, workspaceId: string, memberId: strin
   return { memberId: member.id, balances: [...byCurrency.values()] };
 }
 
-const by = (apiKeyId: string) => `api_key:${apiKeyId}`;
-
 /** A person approves: a held, manual or fraud-flagged reward becomes payable now. */
 export async function approveReward(
   ctx: AppContext,
   workspaceId: string,
-  apiKeyId: string,
+  actor: string,
   id: string,
   reason?: string,
 ) {
@@ -147,7 +145,7 @@ export async function approveReward(
     workspaceId,
     id,
     'approved',
-    { actor: by(apiKeyId), reason: reason ?? 'approved by hand' },
+    { actor, reason: reason ?? 'approved by hand' },
     { needsManualApproval: false },
   );
 }
@@ -156,7 +154,7 @@ export async function approveReward(
 export async function cancelReward(
   ctx: AppContext,
   workspaceId: string,
-  apiKeyId: string,
+  actor: string,
   id: string,
   reason: string,
 ) {
@@ -167,14 +165,14 @@ export async function cancelReward(
         details: { status: current.status },
       });
     }
-    return moveReward(tx, ctx.queue, current, 'canceled', { actor: by(apiKeyId), reason });
+    return moveReward(tx, ctx.queue, current, 'canceled', { actor, reason });
   });
 }
 
 /** A failed reward goes back to approved and is paid again (same provider keys). */
-export async function retryReward(ctx: AppContext, workspaceId: string, apiKeyId: string, id: string) {
+export async function retryReward(ctx: AppContext, workspaceId: string, actor: string, id: string) {
   await changeReward(ctx.db, ctx.queue, workspaceId, id, 'approved', {
-    actor: by(apiKeyId),
+    actor,
     reason: 'retry',
   });
   return getReward(ctx.db, workspaceId, id);
@@ -184,7 +182,7 @@ export async function retryReward(ctx: AppContext, workspaceId: string, apiKeyId
 export async function markPaid(
   ctx: AppContext,
   workspaceId: string,
-  apiKeyId: string,
+  actor: string,
   ids: string[],
   note?: string,
 ) {
@@ -202,7 +200,7 @@ export async function markPaid(
         throw new AppError('conflict', `Reward ${row.id} is paid through ${row.fulfilment}, not by hand`);
       }
       const current = await changeReward(tx, ctx.queue, workspaceId, row.id, 'paid', {
-        actor: by(apiKeyId),
+        actor,
         reason: note ?? 'paid by hand',
       });
       paid.push(current);

@@ -191,7 +191,7 @@ export const rewardRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
         await approveReward(
           ctx,
           ws(request),
-          callerOf(request).apiKeyId,
+          callerOf(request).actor,
           request.params.id,
           request.body.reason,
         ),
@@ -210,13 +210,7 @@ export const rewardRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
     },
     async (request) =>
       toRewardView(
-        await cancelReward(
-          ctx,
-          ws(request),
-          callerOf(request).apiKeyId,
-          request.params.id,
-          request.body.reason,
-        ),
+        await cancelReward(ctx, ws(request), callerOf(request).actor, request.params.id, request.body.reason),
       ),
   );
   app.post(
@@ -231,7 +225,7 @@ export const rewardRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
       },
     },
     async (request) =>
-      toRewardView(await retryReward(ctx, ws(request), callerOf(request).apiKeyId, request.params.id)),
+      toRewardView(await retryReward(ctx, ws(request), callerOf(request).actor, request.params.id)),
   );
   app.post(
     '/rewards/mark-paid',
@@ -245,7 +239,7 @@ export const rewardRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
     },
     async (request) => ({
       data: (
-        await markPaid(ctx, ws(request), callerOf(request).apiKeyId, request.body.ids, request.body.note)
+        await markPaid(ctx, ws(request), callerOf(request).actor, request.body.ids, request.body.note)
       ).map((row) => toRewardView(row)),
     }),
   );

@@ -2,18 +2,10 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../context.ts';
 import { callerOf } from '../http/auth.ts';
+import { apiKeySchema, createdApiKeySchema, workspaceSchema } from './schemas.ts';
 import { type ApiKey, createApiKey, getWorkspace, listApiKeys, revokeApiKey } from './service.ts';
 
 const tags = ['workspace'];
-
-const apiKeySchema = z.object({
-  id: z.string(),
-  name: z.string(),
-  prefix: z.string().describe('First characters of the key'),
-  createdAt: z.string(),
-  lastUsedAt: z.string().nullable(),
-  revokedAt: z.string().nullable(),
-});
 
 function toApiKeyView(apiKey: ApiKey) {
   return {
@@ -31,7 +23,7 @@ export const workspaceRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async
       schema: {
         tags,
         summary: "The API key's workspace",
-        response: { 200: z.object({ id: z.string(), name: z.string(), createdAt: z.string() }) },
+        response: { 200: workspaceSchema },
       },
     },
     async (request) => {
@@ -62,7 +54,7 @@ export const workspaceRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async
         summary: 'Create an API key',
         description: 'The key is in this answer only; refsync keeps just its hash.',
         body: z.object({ name: z.string().trim().min(1).max(100) }),
-        response: { 201: apiKeySchema.extend({ key: z.string() }) },
+        response: { 201: createdApiKeySchema },
       },
     },
     async (request, reply) => {

@@ -1,5 +1,4 @@
 import { and, desc, eq, isNull, lt, sql } from 'drizzle-orm';
-import type { Caller } from '../context.ts';
 import { safeEqual, sha256Hex } from '../core/crypto.ts';
 import { AppError, notFound } from '../core/errors.ts';
 import { newId, randomString } from '../core/ids.ts';
@@ -104,7 +103,10 @@ export async function revokeApiKey(db: Db, workspaceId: string, id: string): Pro
 }
 
 /** Resolves a bearer key to its workspace, or undefined for an unknown or revoked key. */
-export async function authenticate(db: Db, plainKey: string): Promise<Caller | undefined> {
+export async function authenticate(
+  db: Db,
+  plainKey: string,
+): Promise<{ workspaceId: string; apiKeyId: string } | undefined> {
   const hash = sha256Hex(plainKey);
   const [row] = await db
     .select()

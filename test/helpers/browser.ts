@@ -4,9 +4,23 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { expect } from 'vitest';
 
 export const CHROMIUM = '/usr/bin/chromium';
+export const chromiumPath = CHROMIUM;
+
+/** The flags Chromium needs on a machine with a closed network, run as root. */
+const chromiumArgs = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
 
 /**
  * Whether browser tests can run here. Without Chromium they are skipped with a plain message,
@@ -17,6 +31,21 @@ export function chromiumPresent(): boolean {
   if (process.env.CI) throw new Error(`${CHROMIUM} is missing; browser tests cannot run under CI without it`);
   console.log(`Browser tests skipped: ${CHROMIUM} is missing.`);
   return false;
+}
+
+/**
+ * Whether the browser tests can run here. Without Chromium they are skipped with a plain
+ * message, except under CI, where a missing browser is a failure (CI installs it).
+ */
+export function browserAvailability(): { run: boolean; message: string | undefined } {
+  if (existsSync(chromiumPath)) return { run: true, message: undefined };
+  const message = `Browser tests skipped: no Chromium at ${chromiumPath} (install it with: apt-get install -y chromium)`;
+  if (process.env.CI) throw new Error(`${message}. CI must run them.`);
+  return { run: false, message };
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({ executablePath: chromiumPath, headless: true, args: chromiumArgs });
 }
 
 /** A person's browser, not a headless one: link clicks from it count. */
@@ -42,17 +71,7 @@ export async function launchChromium(hosts: string[] = []): Promise<BrowserSessi
     // The pages' CSP allows only refsync's own scripts; axe is injected by the test.
     bypassCSP: true,
     viewport: { width: 1100, height: 900 },
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-quic',
-      ...(rules ? [`--host-resolver-rules=${rules}`] : []),
-    ],
+    args: [...chromiumArgs, ...(rules ? [`--host-resolver-rules=${rules}`] : [])],
   });
   return {
     context,
@@ -63,7 +82,8 @@ export async function launchChromium(hosts: string[] = []): Promise<BrowserSessi
   };
 }
 
-const SCREENSHOTS = join(process.cwd(), 'test-results', 'screenshots');
+export const screenshotDir = join(import.meta.dirname, '..', '..', 'test-results', 'screenshots');
+const SCREENSHOTS = screenshotDir;
 
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true });
@@ -100,4 +120,29 @@ export async function accessibilityProblems(page: Page): Promise<string[]> {
   return violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .flatMap((v) => v.nodes.map((node) => `${v.id}: ${node.target.join(' ')}`));
+}
+
+interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: Array<{ target: string[] }>;
+}
+
+/** axe-core over the page as it is: no serious or critical violation may remain. */
+export async function expectAccessible(page: Page, name: string): Promise<void> {
+  // Evaluated through the browser's debugging protocol, so the page's CSP stays as it is.
+  await page.evaluate(axeSource);
+  const violations = await page.evaluate(async () => {
+    const axe = (globalThis as unknown as { axe: { run(): Promise<{ violations: AxeViolation[] }> } }).axe;
+    const result = await axe.run();
+    return result.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      nodes: v.nodes.map((n) => n.target),
+    }));
+  });
+  const serious = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  expect(serious, `${name}: ${JSON.stringify(serious, null, 2)}`).toEqual([]);
 }

@@ -201,13 +201,7 @@ export async function reviewEntry(
         { details: { status: entry.status, reason: entry.reason } },
       );
     }
-    const outcome = await applyAsOutcome(
-      ctx,
-      tx,
-      entry,
-      { ...plan, overrideDenied: true },
-      `api_key:${caller.apiKeyId}`,
-    );
+    const outcome = await applyAsOutcome(ctx, tx, entry, { ...plan, overrideDenied: true }, caller.actor);
     if (outcome.status === 'failed')
       throw new AppError('unprocessable', outcome.reason ?? 'the held change failed');
     const reasons = [outcome.reason, note ? `approved in review: ${note}` : 'approved in review'].filter(

@@ -1,0 +1,142 @@
+import { api } from '../api.ts';
+import { BarChart, DayChart } from '../components/chart.tsx';
+import { DataState, useLoad } from '../components/data.tsx';
+import { usePrograms } from '../components/programs.tsx';
+import { Badge, formatDate, PageHeader, SelectField, TextField } from '../components/ui.tsx';
+import { Link, setQuery, useLocation, useTitle } from '../router.tsx';
+import type { DashboardView } from '../types.ts';
+
+const outcomes: Record<string, string> = {
+  received: 'Waiting to be processed',
+  success: 'Success',
+  ignored: 'Ignored',
+  review: 'Waiting for review',
+  failed: 'Failed',
+};
+
+export function DashboardPage() {
+  useTitle('Dashboard');
+  const { query } = useLocation();
+  const programId = query.get('programId') ?? '';
+  const from = query.get('from') ?? '';
+  const to = query.get('to') ?? '';
+  const programs = usePrograms();
+  const loaded = useLoad(
+    () => api.get<DashboardView>('/dashboard', { programId, from, to }),
+    `${programId}|${from}|${to}`,
+  );
+  const programList = programs.state === 'ready' ? programs.data.data : [];
+  return (
+    <>
+      <PageHeader title="Dashboard" subtitle="How referrals move, and whether the CRM loop is healthy." />
+      <form className="filters" aria-label="Dashboard period" onSubmit={(event) => event.preventDefault()}>
+        <SelectField
+          label="Program"
+          value={programId || (loaded.state === 'ready' ? (loaded.data.programId ?? '') : '')}
+          onChange={(value) => setQuery({ programId: value })}
+          options={programList.map((program) => ({ value: program.id, label: program.name }))}
+        />
+        <TextField
+          label="From"
+          type="date"
+          value={from || (loaded.state === 'ready' ? loaded.data.from : '')}
+          onChange={(value) => setQuery({ from: value })}
+        />
+        <TextField
+          label="To"
+          type="date"
+          value={to || (loaded.state === 'ready' ? loaded.data.to : '')}
+          onChange={(value) => setQuery({ to: value })}
+        />
+      </form>
+      <DataState loaded={loaded} what="the dashboard">
+        {(data) => (
+          <div className="dashboard-grid">
+            <section className="card" aria-labelledby="funnel-title">
+              <h2 id="funnel-title">Funnel</h2>
+              {data.programId === null ? (
+                <p className="state state-empty">
+                  No program yet. <Link href="/programs/new">Create your first program</Link>.
+                </p>
+              ) : data.funnel.every((step) => step.reached === 0) ? (
+                <p className="state state-empty">No referrals in this period.</p>
+              ) : (
+                <BarChart
+                  title={`Referrals of ${data.from} to ${data.to} that reached each milestone`}
+                  unit="Reached"
+                  bars={data.funnel.map((step) => ({
+                    label: step.label,
+                    value: step.reached,
+                    note: `${step.current} now`,
+                    tone: step.kind,
+                  }))}
+                />
+              )}
+            </section>
+            <section className="card" aria-labelledby="per-day-title">
+              <h2 id="per-day-title">Referrals added per day</h2>
+              <DayChart title={`Referrals added, ${data.from} to ${data.to}`} days={data.referralsPerDay} />
+            </section>
+            <section className="card" aria-labelledby="entries-title">
+              <h2 id="entries-title">Sales entries by outcome</h2>
+              <ul className="tiles">
+                {data.salesEntries.map((entry) => (
+                  <li key={entry.status} className={`tile tile-${entry.status}`}>
+                    <span className="tile-value">{entry.count}</span>
+                    <span className="tile-label">{outcomes[entry.status] ?? entry.status}</span>
+                  </li>
+                ))}
+              </ul>
+            </section>
+            <section className="card" aria-labelledby="connections-title">
+              <h2 id="connections-title">Connections</h2>
+              {data.connections.length === 0 ? (
+                <p className="state state-empty">
+                  No CRM connected yet. Connect one through the API (the console's CRM pages come next).
+                </p>
+              ) : (
+                <table className="table">
+                  <caption className="visually-hidden">Connection health</caption>
+                  <thead>
+                    <tr>
+                      <th scope="col">Connection</th>
+                      <th scope="col">Status</th>
+                      <th scope="col">Last success</th>
+                      <th scope="col">Last event</th>
+                      <th scope="col">Last error</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {data.connections.map((connection) => (
+                      <tr key={connection.id}>
+                        <td>
+                          {connection.name} <span className="muted">({connection.provider})</span>
+                        </td>
+                        <td>
+                          <Badge
+                            kind={
+                              connection.status === 'connected'
+                                ? 'approved'
+                                : connection.status === 'needs_reauth'
+                                  ? 'denied'
+                                  : 'pending'
+                            }
+                          >
+                            {connection.status === 'needs_reauth' ? 'needs reconnecting' : connection.status}
+                          </Badge>
+                        </td>
+                        <td>{formatDate(connection.lastSuccessAt)}</td>
+                        <td>{formatDate(connection.lastEntryAt)}</td>
+                        <td className="wrap">{connection.lastError ?? '—'}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              )}
+            </section>
+          </div>
+        )}
+      </DataState>
+    </>
+  );
+}

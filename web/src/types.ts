@@ -1,0 +1,25 @@
+/**
+ * The console's view of the API: every type comes from the server's own zod schemas
+ * (`import type`, erased from the bundle), so a field is never described twice.
+ */
+export type { Page } from '../../src/core/pagination.ts';
+export type { DashboardView } from '../../src/dashboard/schemas.ts';
+export type { MemberView } from '../../src/members/schemas.ts';
+export type { CreateProgramInput, ProgramView } from '../../src/programs/schemas.ts';
+export type { MilestoneChangeView, ReferralView } from '../../src/referrals/schemas.ts';
+export type {
+  CreatedInvitationView,
+  InvitationView,
+  SessionView,
+  UserView,
+  WelcomeView,
+} from '../../src/users/schemas.ts';
+export type { ApiKeyView, CreatedApiKeyView } from '../../src/workspaces/schemas.ts';
+
+import type { z } from 'zod';
+import type { customFieldSchema, milestoneSchema } from '../../src/programs/schemas.ts';
+import type { referralDetailSchema } from '../../src/referrals/schemas.ts';
+
+export type Milestone = z.infer<typeof milestoneSchema>;
+export type CustomField = z.input<typeof customFieldSchema>;
+export type ReferralDetail = z.infer<typeof referralDetailSchema>;
