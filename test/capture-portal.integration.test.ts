@@ -1,6 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { portalLinks } from '../src/capture/tables.ts';
+import { unsubscribeUrl } from '../src/notifications/mailer.ts';
 import { type ApiClient, eventually, type TestApp } from './helpers/app.ts';
 import {
   type CaptureProgram,
@@ -15,10 +16,13 @@ import {
 let testApp: TestApp;
 let api: ApiClient;
 let setup: CaptureProgram;
+let workspaceId: string;
 
 beforeAll(async () => {
   testApp = await startCaptureApp();
-  api = (await testApp.newWorkspace()).api;
+  const workspace = await testApp.newWorkspace();
+  api = workspace.api;
+  workspaceId = workspace.id;
   setup = await captureProgram(api, {}, { firstName: 'Mia', referralCode: 'MIA-PORTAL' });
 }, 60_000);
 afterAll(async () => {
@@ -122,6 +126,18 @@ describe('signing in', () => {
     const token = new URL(link).searchParams.get('token') ?? '';
     const answer = await form(`/portal/${other.programId}/auth`, { token });
     expect(answer.status).toBe(400);
+  });
+
+  it('a member who unsubscribed from updates still gets the link they asked for', async () => {
+    const member = await newMember(api, setup.programId);
+    const unsubscribe = await fetch(unsubscribeUrl(testApp.app.ctx, workspaceId, member.email ?? ''), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'List-Unsubscribe=One-Click',
+    });
+    expect(unsubscribe.status).toBe(200);
+    const link = await emailedLink(setup.programId, member.email ?? '');
+    expect((await signIn(link)).status).toBe(303);
   });
 
   it('five requests per address or email in ten minutes, then 429', async () => {
