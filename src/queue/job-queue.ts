@@ -26,6 +26,8 @@ export const JOB_HEARTBEAT_SECONDS = 15;
  */
 export const JOB_SUPERVISE_INTERVAL_SECONDS = 10;
 
+const NO_JOB_ID = '00000000-0000-0000-0000-000000000000';
+
 export interface JobQueueOptions {
   database: Database;
   subscribers: readonly EventSubscriber[];
@@ -100,8 +102,13 @@ export class JobQueue {
     return this.#subscribers.map((subscriber) => subscriber.queue);
   }
 
-  /** Installs pg-boss's schema and creates every queue. Queues are created here, before
-   * serving, because creating one inside a transaction can deadlock on PGlite. */
+  /**
+   * Installs pg-boss's schema and creates every queue. Queues are created here, before
+   * serving, because creating one inside a transaction can deadlock on PGlite; for the same
+   * reason each queue is then looked up once, so pg-boss knows it before the first `emit`
+   * (it would otherwise look it up on its own session, which on PGlite is the one the
+   * emitting transaction holds, whether or not workers run in this process).
+   */
   async start(): Promise<void> {
     await this.boss.start();
     for (const subscriber of this.#subscribers) {
@@ -118,6 +125,8 @@ export class JobQueue {
       await this.boss.createQueue(subscriber.queue, options);
       // createQueue leaves an existing queue as it was; its stored options follow the code.
       await this.boss.updateQueue(subscriber.queue, options);
+      // Any read by queue name fills pg-boss's queue cache; no job has this ID.
+      await this.boss.getJobById(subscriber.queue, NO_JOB_ID);
     }
   }
 
