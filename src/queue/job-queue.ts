@@ -64,6 +64,10 @@ export class JobQueue {
     const supervision = {
       superviseIntervalSeconds: JOB_SUPERVISE_INTERVAL_SECONDS,
       monitorIntervalSeconds: JOB_SUPERVISE_INTERVAL_SECONDS,
+      // A job's insert sends a NOTIFY that commits with it and wakes idle workers at once
+      // (PostgreSQL: a listening connection; PGlite: in the process). Polling stays, for
+      // retries that come due and notifications missed while reconnecting.
+      useListenNotify: true,
     };
     this.boss =
       database.kind === 'pglite'
@@ -121,6 +125,7 @@ export class JobQueue {
         heartbeatSeconds: JOB_HEARTBEAT_SECONDS,
         // Failed jobs stay visible for two weeks.
         deleteAfterSeconds: 14 * 24 * 3600,
+        notify: true,
       };
       await this.boss.createQueue(subscriber.queue, options);
       // createQueue leaves an existing queue as it was; its stored options follow the code.
@@ -141,6 +146,9 @@ export class JobQueue {
           {
             batchSize: subscriber.batchSize ?? 100,
             pollingIntervalSeconds: this.#pollingIntervalSeconds,
+            notifyPollingIntervalSeconds: this.#pollingIntervalSeconds,
+            // A full batch means more are waiting: fetch the next at once, not after a poll.
+            burstWhenBatchFull: true,
           },
           async (jobs) => {
             if (jobs.length === 0) return;
@@ -172,6 +180,7 @@ export class JobQueue {
           batchSize: 1,
           localConcurrency: subscriber.concurrency ?? 4,
           pollingIntervalSeconds: this.#pollingIntervalSeconds,
+          notifyPollingIntervalSeconds: this.#pollingIntervalSeconds,
         },
         async ([job]) => {
           if (!job) return;
@@ -229,6 +238,45 @@ export class JobQueue {
       this.#metrics.jobsEnqueued.inc({ queue: subscriber.queue });
     }
     return eventId;
+  }
+
+  /**
+   * Records many events and enqueues their jobs inside `tx`, set-based: one insert for the
+   * events and one per subscribed queue for the jobs, whatever their number. Returns the
+   * event IDs in the order given.
+   */
+  async emitMany(tx: Db, inputs: ReadonlyArray<EmitInput<EventType>>): Promise<string[]> {
+    if (inputs.length === 0) return [];
+    const rows = inputs.map((input) => ({
+      id: newId('event'),
+      workspaceId: input.workspaceId,
+      type: input.type,
+      subjectId: input.subjectId,
+      payload: { ...input.payload },
+    }));
+    await tx.insert(events).values(rows);
+    const byQueue = new Map<string, Array<{ data: EventJob; singletonKey: string }>>();
+    for (const row of rows) {
+      for (const subscriber of this.#byEvent.get(row.type as EventType) ?? []) {
+        const data = {
+          eventId: row.id,
+          workspaceId: row.workspaceId,
+          type: row.type,
+          subjectId: row.subjectId,
+          payload: row.payload,
+        } as EventJob;
+        const list = byQueue.get(subscriber.queue) ?? [];
+        list.push({ data, singletonKey: `${subscriber.queue}:${row.id}` });
+        byQueue.set(subscriber.queue, list);
+      }
+    }
+    if (byQueue.size === 0) return rows.map((row) => row.id);
+    const db = fromDrizzle(tx as unknown as DrizzleTransactionLike, sql);
+    for (const [queue, jobs] of byQueue) {
+      await this.boss.insert(queue, jobs, { db });
+      this.#metrics.jobsEnqueued.inc({ queue }, jobs.length);
+    }
+    return rows.map((row) => row.id);
   }
 
   /** Stops taking jobs and waits up to `timeoutMs` for running ones. */
