@@ -30,6 +30,12 @@ export interface EventSubscriber<E extends EventType = EventType> {
   handleBatch?(jobs: Array<EventJob<E>>, context: Omit<JobContext, 'jobId' | 'retryCount'>): Promise<void>;
   /** Jobs per batch for `handleBatch`. Default 100. */
   batchSize?: number;
+  /**
+   * Wake this queue's idle workers as soon as a job commits, instead of at their next poll
+   * (half a second): for work someone waits on. Every wake-up is a fetch, so queues whose
+   * jobs can wait leave it off. Default false.
+   */
+  wakeOnCommit?: boolean;
   /** Retries after the first attempt. Default 10. */
   retryLimit?: number;
   /** Seconds before the first retry; doubles each time. Default 2. */

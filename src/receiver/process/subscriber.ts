@@ -38,6 +38,8 @@ export const salesEntrySubscriber = defineSubscriber<ReceiverEvent>({
   queue: 'sales-entries',
   on: ['sales_entry.received', 'connection.reconnected'],
   batchSize: 50,
+  // A CRM event should move its referral within milliseconds, not at the next poll.
+  wakeOnCommit: true,
   // Each entry takes a few CRM calls, PARALLEL at a time.
   expireInSeconds: 60,
   retryLimit: ATTEMPT_LIMIT,
