@@ -55,6 +55,18 @@ const run = (ids: Array<{ workspaceId: string; entryId: string }>) => processBat
 const jobsOf = (ids: string[], workspace = workspaceId) =>
   ids.map((entryId) => ({ workspaceId: workspace, entryId }));
 
+/** A program whose API entries move the referral named in `refsyncId`. */
+async function programMovedByOrders(): Promise<string> {
+  const programId = await newProgram(api);
+  await newReceiverSettings(api, {
+    programId,
+    connectionId: null,
+    statusTriggers: triggers,
+    targetMatch: [{ object: 'order', field: 'refsyncId', matchOn: 'referralId' }],
+  });
+  return programId;
+}
+
 async function entry(id: string, client = api): Promise<SalesEntry> {
   const response = await client.get<SalesEntry>(`/api/v1/sales-entries/${id}`);
   expect(response.status).toBe(200);
@@ -161,13 +173,7 @@ describe('a batch of entries', () => {
   });
 
   it('has one effect for duplicates and reordered deliveries in one batch, and when the batch runs twice', async () => {
-    const programId = await newProgram(api);
-    await newReceiverSettings(api, {
-      programId,
-      connectionId: null,
-      statusTriggers: triggers,
-      targetMatch: [{ object: 'order', field: 'refsyncId', matchOn: 'referralId' }],
-    });
+    const programId = await programMovedByOrders();
     const t0 = Date.parse('2026-03-01T10:00:00.000Z');
     const events = (referralId: string, tag: string) =>
       [
@@ -212,13 +218,7 @@ describe('a batch of entries', () => {
   });
 
   it('writes many entries set-based: each referral moves once, with its history and event', async () => {
-    const programId = await newProgram(api);
-    await newReceiverSettings(api, {
-      programId,
-      connectionId: null,
-      statusTriggers: triggers,
-      targetMatch: [{ object: 'order', field: 'refsyncId', matchOn: 'referralId' }],
-    });
+    const programId = await programMovedByOrders();
     const referrals = [];
     for (let i = 0; i < 30; i++)
       referrals.push(await newReferral(api, { programId, email: `many${i}@example.com` }));
