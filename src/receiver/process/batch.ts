@@ -8,7 +8,8 @@ import { type Decision, decide } from './decide.ts';
 import { asText, type EntryOrigin } from './objects.ts';
 import { crmFailure, failedAttempt, nothingFound, originOf, processEntry } from './processor.ts';
 import { batchReads } from './reads.ts';
-import { type EntryRecords, lookup, resolveRecords } from './records.ts';
+import { type EntryRecords, lookup } from './records.ts';
+import { type RecordsRequest, resolveRecordsMany } from './records-batch.ts';
 
 /** One entry of a batch, decided and waiting to be written. */
 export interface DecidedEntry {
@@ -23,8 +24,8 @@ export interface BatchResult {
 }
 
 const REFERRAL_ID = /^ref_[0-9a-z]{26}$/;
-/** CRM calls for related records made at once, across the batch's entries. */
-const CRM_PARALLEL = 4;
+/** Entries processed at once when a batch falls back to one at a time. */
+const PARALLEL = 4;
 
 /** Runs `work` over `items`, `lanes` at a time. */
 async function inLanes<T>(
@@ -79,7 +80,7 @@ export async function processBatch(
         { err: error, entries: decided.length },
         'sales entry batch failed: processing its entries one at a time',
       );
-      await inLanes(decided, CRM_PARALLEL, async ({ entry }) => {
+      await inLanes(decided, PARALLEL, async ({ entry }) => {
         try {
           await processEntry(ctx, workspaceId, entry.id);
         } catch (failure) {
@@ -110,41 +111,40 @@ async function decideAll(
   const decided: DecidedEntry[] = [];
   const pending: Array<{ entry: SalesEntryRow; records: EntryRecords; settingsList: ReceiverSettingsRow[] }> =
     [];
-  await inLanes(entries, CRM_PARALLEL, async (entry) => {
+  const requests: RecordsRequest[] = [];
+  for (const entry of entries) {
     const origin = await origins.get(entry.connectionId);
     const settingsList = (await settings.get(entry.connectionId)) ?? [];
     if (!origin) {
-      const decision: Decision = {
-        kind: 'failed',
-        reason: 'the connection no longer exists',
-        match: nothingFound,
-      };
-      decided.push({ entry, records: undefined, decision });
-      return;
+      const reason = 'the connection no longer exists';
+      decided.push({ entry, records: undefined, decision: { kind: 'failed', reason, match: nothingFound } });
+      continue;
     }
     if (settingsList.length === 0 && !entry.requestedMilestone) {
       const where = entry.connectionId ? `connection ${entry.connectionId}` : 'API entries';
       const reason = `no enabled receiver settings for ${where}`;
       decided.push({ entry, records: undefined, decision: { kind: 'failed', reason, match: nothingFound } });
-      return;
+      continue;
     }
-    try {
-      const records = await resolveRecords(ctx, entry, origin, settingsList);
-      pending.push({ entry, records, settingsList });
-    } catch (error) {
-      const failure = crmFailure(error);
-      if (failure) {
-        decided.push({
-          entry,
-          records: undefined,
-          decision: { kind: 'failed', ...failure, match: nothingFound },
-        });
-        return;
-      }
-      const gaveUp = await failedAttempt(ctx, workspaceId, entry.id, error, attemptLimit);
-      if (!gaveUp) result.retry = error;
+    requests.push({ entry, origin, settingsList });
+  }
+  const answers = await resolveRecordsMany(ctx, requests);
+  for (const [index, request] of requests.entries()) {
+    const answer = answers[index];
+    if (answer && 'records' in answer) {
+      pending.push({ entry: request.entry, records: answer.records, settingsList: request.settingsList });
+      continue;
     }
-  });
+    const error = answer?.error;
+    const failure = crmFailure(error);
+    if (failure) {
+      const decision: Decision = { kind: 'failed', ...failure, match: nothingFound };
+      decided.push({ entry: request.entry, records: undefined, decision });
+      continue;
+    }
+    const gaveUp = await failedAttempt(ctx, workspaceId, request.entry.id, error, attemptLimit);
+    if (!gaveUp) result.retry = error;
+  }
   const reads = await batchReads(ctx.db, workspaceId, keysOf(pending));
   for (const item of pending) {
     decided.push({
