@@ -68,11 +68,14 @@ export interface BenchApp {
   close(): Promise<void>;
 }
 
-/** refsync as `refsync start` runs it (API and workers), on a fresh backend, with a workspace and key. */
+/**
+ * refsync as `refsync start` runs it (API and workers; `work: false` for the API alone), on a
+ * fresh backend, with a workspace and key.
+ */
 export async function startBenchApp(
   label: string,
   postgresUrl: string | undefined,
-  options: { plugins?: readonly ExtraPlugin[]; env?: Record<string, string> } = {},
+  options: { plugins?: readonly ExtraPlugin[]; env?: Record<string, string>; work?: boolean } = {},
 ): Promise<BenchApp> {
   const { databaseUrl, dataDir, drop } = await freshBackend(label, postgresUrl);
   const config = loadConfig({
@@ -91,7 +94,8 @@ export async function startBenchApp(
     subscribers,
     plugins: options.plugins ?? [],
   });
-  await prepare(app, { work: true });
+  // Without workers, jobs wait until the bench starts them (`app.ctx.queue.work`).
+  await prepare(app, { work: options.work ?? true });
   await app.server.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.server.address();
   if (!address || typeof address !== 'object') throw new Error('no address');
@@ -115,4 +119,59 @@ export async function startBenchApp(
       await drop();
     },
   };
+}
+
+/** One histogram of `/metrics`: cumulative counts per bucket upper bound (seconds), and the count. */
+export interface Histogram {
+  buckets: Array<{ le: number; count: number }>;
+  count: number;
+}
+
+/** Reads a histogram (one label set) from the app's `/metrics`. */
+export async function readHistogram(base: string, name: string, labels: string): Promise<Histogram> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const buckets: Histogram['buckets'] = [];
+  let count = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(name) || !line.includes(labels)) continue;
+    const value = Number(line.slice(line.lastIndexOf(' ') + 1));
+    const le = /le="([^"]+)"/.exec(line)?.[1];
+    if (line.startsWith(`${name}_bucket`) && le)
+      buckets.push({ le: le === '+Inf' ? Infinity : Number(le), count: value });
+    else if (line.startsWith(`${name}_count`)) count = value;
+  }
+  return { buckets: buckets.sort((a, b) => a.le - b.le), count };
+}
+
+/** What was observed between two readings of one histogram. */
+export function histogramSince(after: Histogram, before: Histogram): Histogram {
+  const earlier = new Map(before.buckets.map((bucket) => [bucket.le, bucket.count]));
+  return {
+    buckets: after.buckets.map((bucket) => ({
+      le: bucket.le,
+      count: bucket.count - (earlier.get(bucket.le) ?? 0),
+    })),
+    count: after.count - before.count,
+  };
+}
+
+/**
+ * The q-quantile of a histogram in milliseconds, as Prometheus' histogram_quantile works it
+ * out: linear within the bucket it falls in.
+ */
+export function quantileMs(histogram: Histogram, q: number): number {
+  const rank = q * histogram.count;
+  let lower = 0;
+  let below = 0;
+  for (const bucket of histogram.buckets) {
+    if (bucket.count >= rank) {
+      if (bucket.le === Infinity) return lower * 1000;
+      const inBucket = bucket.count - below;
+      const share = inBucket > 0 ? (rank - below) / inBucket : 1;
+      return (lower + (bucket.le - lower) * share) * 1000;
+    }
+    lower = bucket.le;
+    below = bucket.count;
+  }
+  return lower * 1000;
 }

@@ -34,6 +34,23 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** Seconds from a sales entry's arrival to its milestone change being committed. */
+  readonly entryToMilestone = new Histogram({
+    name: 'refsync_sales_entry_to_milestone_seconds',
+    help: 'From a CRM event received (sales entry saved) to the milestone change it caused, by connection (api for API entries)',
+    labelNames: ['connection'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 0.75, 1, 1.5, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+
+  readonly jobQueueWait = new Histogram({
+    name: 'refsync_job_queue_wait_seconds',
+    help: 'From a job becoming runnable (enqueued, or its retry due) to a worker taking it, by queue',
+    labelNames: ['queue'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'refsync_' });
   }

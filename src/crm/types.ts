@@ -250,6 +250,20 @@ export interface CrmConnector<P extends string = Provider> {
     fields: string[],
     limit: number,
   ): Promise<CrmRecord[]>;
+  /** Sales receiver, for a batch of entries: `getRecord` for many records of one object at once. */
+  getRecords?(session: CrmSession, object: string, ids: string[], fields: string[]): Promise<CrmRecord[]>;
+  /**
+   * Sales receiver, for a batch of entries: `related` for many records of one object at once
+   * (one query per object, not per record), by the IDs given, at most `limit` per record.
+   */
+  relatedMany?(
+    session: CrmSession,
+    object: string,
+    ids: string[],
+    toObject: string,
+    fields: string[],
+    limit: number,
+  ): Promise<Map<string, CrmRecord[]>>;
 }
 
 export const systemFields = ['referralId', 'source', 'sourceNote', 'referralUrl', 'memberUrl'] as const;

@@ -31,18 +31,38 @@ export interface OpenOptions {
   onConnectionError?: (error: Error) => void;
 }
 
+/** A node-postgres pool and its `Db`, apart from the database's main pool. */
+export interface Pool {
+  db: Db;
+  pool: pg.Pool;
+  close(): Promise<void>;
+}
+
+/** A pool of `max` connections to PostgreSQL; `onConnectionError` hears of dropped ones. */
+export function openPool(
+  connectionString: string,
+  max: number,
+  onConnectionError: (error: Error) => void = () => {},
+): Pool {
+  const pool = new pg.Pool({ connectionString, max });
+  // A dropped connection (database restart, failover) must not crash the process: node-postgres
+  // emits 'error' on the client itself, and on a checked-out client (a transaction between two
+  // statements) nobody else listens. Queries on it report their own errors; the pool replaces it.
+  pool.on('error', onConnectionError);
+  pool.on('connect', (client) => client.on('error', onConnectionError));
+  const db = drizzlePostgres({ client: pool, schema }) as unknown as Db;
+  return { db, pool, close: () => pool.end() };
+}
+
 export async function openDatabase(options: OpenOptions): Promise<Database> {
   if (options.databaseUrl) {
-    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10 });
-    // A dropped connection (database restart, failover) must not crash the process: node-postgres
-    // emits 'error' on the client itself, and on a checked-out client (a transaction between two
-    // statements) nobody else listens. Queries on it report their own errors; the pool replaces it.
-    const onConnectionError = options.onConnectionError ?? (() => {});
-    pool.on('error', onConnectionError);
-    pool.on('connect', (client) => client.on('error', onConnectionError));
-    const db = drizzlePostgres({ client: pool, schema }) as unknown as Db;
+    const { db, pool, close } = openPool(
+      options.databaseUrl,
+      options.poolSize ?? 10,
+      options.onConnectionError,
+    );
     const connectionString = options.databaseUrl;
-    return { kind: 'postgres', db, pool, connectionString, close: () => pool.end() };
+    return { kind: 'postgres', db, pool, connectionString, close };
   }
   let lock: DataDirLock | undefined;
   let pgDir: string | undefined;

@@ -82,3 +82,19 @@ export async function rememberPushed(
     })
     .onConflictDoNothing();
 }
+
+/** For each of these CRM records, the referrals or members pushed as it (a batch's `subjectsPushedAs`). */
+export async function subjectsByCrmId(
+  db: Db,
+  workspaceId: string,
+  crmIds: string[],
+): Promise<Map<string, string[]>> {
+  const found = new Map<string, string[]>();
+  if (crmIds.length === 0) return found;
+  const rows = await db
+    .select({ crmId: pushRecords.crmId, subjectId: pushRecords.subjectId })
+    .from(pushRecords)
+    .where(and(eq(pushRecords.workspaceId, workspaceId), inArray(pushRecords.crmId, crmIds)));
+  for (const row of rows) found.set(row.crmId, [...(found.get(row.crmId) ?? []), row.subjectId]);
+  return found;
+}

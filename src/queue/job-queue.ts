@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { AppContext } from '../context.ts';
 import { newId } from '../core/ids.ts';
 import type { Metrics } from '../core/metrics.ts';
-import { type Database, type Db, queryRows } from '../db/client.ts';
+import { type Database, type Db, openPool, type Pool, queryRows } from '../db/client.ts';
 import { databaseUnavailable } from '../db/errors.ts';
 import type { DomainEvents, EventJob, EventJobOf, EventType } from './events.ts';
 import type { EventSubscriber } from './subscriber.ts';
@@ -25,6 +25,11 @@ export const JOB_HEARTBEAT_SECONDS = 15;
  * for each of two timers, alone could hold a crashed worker's jobs for two minutes.
  */
 export const JOB_SUPERVISE_INTERVAL_SECONDS = 10;
+
+/** Connections the job handlers of one process share on PostgreSQL, apart from the API's. */
+export const WORKER_POOL_SIZE = 6;
+
+const NO_JOB_ID = '00000000-0000-0000-0000-000000000000';
 
 export interface JobQueueOptions {
   database: Database;
@@ -56,12 +61,18 @@ export class JobQueue {
   readonly #logger: Logger;
   readonly #pollingIntervalSeconds: number;
   #working = false;
+  #workerPool: Pool | undefined;
 
   constructor(options: JobQueueOptions) {
     const { database } = options;
     const supervision = {
       superviseIntervalSeconds: JOB_SUPERVISE_INTERVAL_SECONDS,
       monitorIntervalSeconds: JOB_SUPERVISE_INTERVAL_SECONDS,
+      // On queues that ask for it (`wakeOnCommit`), a job's insert sends a NOTIFY that
+      // commits with it and wakes idle workers at once (PostgreSQL: a listening connection;
+      // PGlite: in the process). Polling stays, for retries that come due and notifications
+      // missed while reconnecting.
+      useListenNotify: true,
     };
     this.boss =
       database.kind === 'pglite'
@@ -100,8 +111,13 @@ export class JobQueue {
     return this.#subscribers.map((subscriber) => subscriber.queue);
   }
 
-  /** Installs pg-boss's schema and creates every queue. Queues are created here, before
-   * serving, because creating one inside a transaction can deadlock on PGlite. */
+  /**
+   * Installs pg-boss's schema and creates every queue. Queues are created here, before
+   * serving, because creating one inside a transaction can deadlock on PGlite; for the same
+   * reason each queue is then looked up once, so pg-boss knows it before the first `emit`
+   * (it would otherwise look it up on its own session, which on PGlite is the one the
+   * emitting transaction holds, whether or not workers run in this process).
+   */
   async start(): Promise<void> {
     await this.boss.start();
     for (const subscriber of this.#subscribers) {
@@ -114,41 +130,58 @@ export class JobQueue {
         heartbeatSeconds: JOB_HEARTBEAT_SECONDS,
         // Failed jobs stay visible for two weeks.
         deleteAfterSeconds: 14 * 24 * 3600,
+        notify: subscriber.wakeOnCommit === true,
       };
       await this.boss.createQueue(subscriber.queue, options);
       // createQueue leaves an existing queue as it was; its stored options follow the code.
       await this.boss.updateQueue(subscriber.queue, options);
+      // Any read by queue name fills pg-boss's queue cache; no job has this ID.
+      await this.boss.getJobById(subscriber.queue, NO_JOB_ID);
     }
   }
 
-  /** Starts workers for every queue (the `start` and `worker` commands). */
+  /**
+   * Starts workers for every queue (the `start` and `worker` commands). On PostgreSQL the
+   * handlers get a connection pool of their own (`WORKER_POOL_SIZE`), so a burst of HTTP
+   * requests cannot take every connection from them, nor they from the requests.
+   */
   async work(app: AppContext): Promise<void> {
     this.#working = true;
+    const database = app.database;
+    if (database.kind === 'postgres' && !this.#workerPool) {
+      this.#workerPool = openPool(database.connectionString, WORKER_POOL_SIZE, (error) =>
+        this.#logger.warn({ err: error }, 'database connection lost'),
+      );
+    }
+    const context: AppContext = this.#workerPool ? { ...app, db: this.#workerPool.db } : app;
     for (const subscriber of this.#subscribers) {
+      const queue = subscriber.queue;
       const handleBatch = subscriber.handleBatch?.bind(subscriber);
       if (handleBatch) {
         await this.boss.work<EventJob>(
-          subscriber.queue,
+          queue,
           {
             batchSize: subscriber.batchSize ?? 100,
             pollingIntervalSeconds: this.#pollingIntervalSeconds,
+            notifyPollingIntervalSeconds: this.#pollingIntervalSeconds,
+            // A full batch means more are waiting: fetch the next at once, not after a poll.
+            burstWhenBatchFull: true,
+            includeMetadata: true,
           },
           async (jobs) => {
             if (jobs.length === 0) return;
-            const end = this.#metrics.jobDuration.startTimer({ queue: subscriber.queue });
+            for (const job of jobs) this.#noteWait(queue, job);
+            const end = this.#metrics.jobDuration.startTimer({ queue });
             const controller = new AbortController();
             try {
               await handleBatch(
                 jobs.map((job) => job.data),
-                { app, signal: controller.signal },
+                { app: context, signal: controller.signal },
               );
-              this.#metrics.jobsTotal.inc({ queue: subscriber.queue, outcome: 'completed' }, jobs.length);
+              this.#metrics.jobsTotal.inc({ queue, outcome: 'completed' }, jobs.length);
             } catch (error) {
-              this.#metrics.jobsTotal.inc({ queue: subscriber.queue, outcome: 'failed' }, jobs.length);
-              this.#logger.warn(
-                { err: error, queue: subscriber.queue, jobs: jobs.length },
-                'job batch failed',
-              );
+              this.#metrics.jobsTotal.inc({ queue, outcome: 'failed' }, jobs.length);
+              this.#logger.warn({ err: error, queue, jobs: jobs.length }, 'job batch failed');
               throw error;
             } finally {
               end();
@@ -158,29 +191,29 @@ export class JobQueue {
         continue;
       }
       await this.boss.work<EventJob>(
-        subscriber.queue,
+        queue,
         {
           batchSize: 1,
           localConcurrency: subscriber.concurrency ?? 4,
           pollingIntervalSeconds: this.#pollingIntervalSeconds,
+          notifyPollingIntervalSeconds: this.#pollingIntervalSeconds,
+          includeMetadata: true,
         },
         async ([job]) => {
           if (!job) return;
-          const end = this.#metrics.jobDuration.startTimer({ queue: subscriber.queue });
+          this.#noteWait(queue, job);
+          const end = this.#metrics.jobDuration.startTimer({ queue });
           try {
             await subscriber.handle(job.data, {
-              app,
+              app: context,
               jobId: job.id,
               retryCount: job.retryCount,
               signal: job.signal,
             });
-            this.#metrics.jobsTotal.inc({ queue: subscriber.queue, outcome: 'completed' });
+            this.#metrics.jobsTotal.inc({ queue, outcome: 'completed' });
           } catch (error) {
-            this.#metrics.jobsTotal.inc({ queue: subscriber.queue, outcome: 'failed' });
-            this.#logger.warn(
-              { err: error, queue: subscriber.queue, jobId: job.id, retryCount: job.retryCount },
-              'job failed',
-            );
+            this.#metrics.jobsTotal.inc({ queue, outcome: 'failed' });
+            this.#logger.warn({ err: error, queue, jobId: job.id, retryCount: job.retryCount }, 'job failed');
             throw error;
           } finally {
             end();
@@ -188,6 +221,15 @@ export class JobQueue {
         },
       );
     }
+  }
+
+  /** How long a job waited for a worker: from when it could run (enqueued, or its retry due) to its start. */
+  #noteWait(queue: string, job: object): void {
+    // Workers fetch with `includeMetadata`, which the handler's job type does not show.
+    const { startAfter, startedOn } = job as { startAfter?: Date; startedOn?: Date | null };
+    if (!(startAfter instanceof Date)) return;
+    const started = startedOn instanceof Date ? startedOn.getTime() : Date.now();
+    this.#metrics.jobQueueWait.observe({ queue }, Math.max(0, (started - startAfter.getTime()) / 1000));
   }
 
   /** Records the event and enqueues its jobs inside `tx`. Returns the event ID. */
@@ -232,8 +274,58 @@ export class JobQueue {
     return subscribers.filter((_, i) => gates[i] === undefined || answer?.[`g${i}`] === true);
   }
 
+  /**
+   * Records many events and enqueues their jobs inside `tx`, set-based: one insert for the
+   * events and one per subscribed queue for the jobs, whatever their number. Returns the
+   * event IDs in the order given.
+   */
+  async emitMany(tx: Db, inputs: ReadonlyArray<EmitInput<EventType>>): Promise<string[]> {
+    if (inputs.length === 0) return [];
+    const rows = inputs.map((input) => ({
+      id: newId('event'),
+      workspaceId: input.workspaceId,
+      type: input.type,
+      subjectId: input.subjectId,
+      payload: { ...input.payload },
+    }));
+    await tx.insert(events).values(rows);
+    const byQueue = new Map<string, Array<{ data: EventJob; singletonKey: string }>>();
+    // Gates read only the workspace, the type and the program: asked once per distinct trio.
+    const asked = new Map<string, EventSubscriber[]>();
+    for (const row of rows) {
+      const data = {
+        eventId: row.id,
+        workspaceId: row.workspaceId,
+        type: row.type,
+        subjectId: row.subjectId,
+        payload: row.payload,
+      } as EventJob;
+      const programId = (row.payload as { programId?: unknown }).programId;
+      const key = JSON.stringify([row.workspaceId, row.type, programId ?? null]);
+      let subscribers = asked.get(key);
+      if (!subscribers) {
+        subscribers = await this.#interested(tx, data as EventJobOf<EventType>);
+        asked.set(key, subscribers);
+      }
+      for (const subscriber of subscribers) {
+        const list = byQueue.get(subscriber.queue) ?? [];
+        list.push({ data, singletonKey: `${subscriber.queue}:${row.id}` });
+        byQueue.set(subscriber.queue, list);
+      }
+    }
+    if (byQueue.size === 0) return rows.map((row) => row.id);
+    const db = fromDrizzle(tx as unknown as DrizzleTransactionLike, sql);
+    for (const [queue, jobs] of byQueue) {
+      await this.boss.insert(queue, jobs, { db });
+      this.#metrics.jobsEnqueued.inc({ queue }, jobs.length);
+    }
+    return rows.map((row) => row.id);
+  }
+
   /** Stops taking jobs and waits up to `timeoutMs` for running ones. */
   async stop(timeoutMs: number): Promise<void> {
     await this.boss.stop({ graceful: this.#working, timeout: Math.max(timeoutMs, 1), close: true });
+    await this.#workerPool?.close();
+    this.#workerPool = undefined;
   }
 }

@@ -34,11 +34,18 @@ export interface EventSubscriber<E extends EventType = EventType> {
    * expression over the subscriber's own tables) holds inside the emitting transaction, e.g.
    * "the workspace has a webhook endpoint for this event". Undefined: always enqueued. A job
    * nobody needs costs an insert, a fetch and a completion; one query for every gated queue
-   * of an event costs one round trip.
+   * of an event costs one round trip. The condition may read only the event's workspace, type
+   * and `payload.programId`: a batch of events (`emitMany`) asks it once per distinct trio.
    */
   enqueueWhen?(event: EventJob<E>): SQL | undefined;
   /** Jobs per batch for `handleBatch`. Default 100. */
   batchSize?: number;
+  /**
+   * Wake this queue's idle workers as soon as a job commits, instead of at their next poll
+   * (half a second): for work someone waits on. Every wake-up is a fetch, so queues whose
+   * jobs can wait leave it off. Default false.
+   */
+  wakeOnCommit?: boolean;
   /** Retries after the first attempt. Default 10. */
   retryLimit?: number;
   /** Seconds before the first retry; doubles each time. Default 2. */

@@ -59,19 +59,31 @@ async function ensureRow(db: Db, connection: ConnectionKey): Promise<void> {
     .onConflictDoNothing();
 }
 
+/** How stale `last_entry_at` may be: it is written at most this often per connection. */
+const ENTRY_NOTE_SECONDS = 5;
+/** When this process last wrote each connection's `last_entry_at` (ms). */
+const notedAt = new Map<string, number>();
+
 /**
  * Notes that events arrived. Written at most every few seconds: a busy connection's
- * deliveries would otherwise all queue on this one row's lock.
+ * deliveries would otherwise all queue on this one row's lock. A process that wrote it
+ * moments ago does not even ask the database; others find it fresh and leave it.
  */
 export async function noteEventsArrived(db: Db, connections: ConnectionKey[]): Promise<void> {
+  const now = Date.now();
   for (const connection of connections) {
+    if (now - (notedAt.get(connection.id) ?? 0) < ENTRY_NOTE_SECONDS * 1000) continue;
+    notedAt.set(connection.id, now);
     const updated = await db
       .update(state)
       .set({ lastEntryAt: sql`now()` })
       .where(
         and(
           eq(state.connectionId, connection.id),
-          or(isNull(state.lastEntryAt), lt(state.lastEntryAt, sql`now() - interval '5 seconds'`)),
+          or(
+            isNull(state.lastEntryAt),
+            lt(state.lastEntryAt, sql`now() - make_interval(secs => ${ENTRY_NOTE_SECONDS})`),
+          ),
         ),
       )
       .returning({ id: state.connectionId });

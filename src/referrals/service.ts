@@ -9,6 +9,7 @@ import { findMemberByCode, getMember } from '../members/service.ts';
 import { applyCustomFields } from '../programs/custom-fields.ts';
 import { getProgram, type ProgramRow } from '../programs/service.ts';
 import type { JobQueue } from '../queue/job-queue.ts';
+import { changeRowOf } from './batch.ts';
 import { listConditions } from './filters.ts';
 import {
   decideMilestoneChange,
@@ -288,17 +289,7 @@ export async function moveMilestone(
     if (!referral) throw notFound('Referral', referralId);
     const [change] = await tx
       .insert(milestoneChanges)
-      .values({
-        id: newId('milestoneChange'),
-        workspaceId,
-        referralId,
-        fromMilestone: current.milestone,
-        toMilestone: decision.target.code,
-        actor: request.actor,
-        reason: request.reason ?? null,
-        feedback: request.feedback ?? null,
-        overrodeDenied: decision.overridesDenied,
-      })
+      .values(changeRowOf(workspaceId, current, decision.target.code, request, decision.overridesDenied))
       .returning();
     if (!change) throw new AppError('internal', 'milestone change insert returned nothing');
     await queue.emit(tx, {

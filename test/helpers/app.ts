@@ -79,6 +79,8 @@ export interface TestAppOptions {
   env?: Record<string, string>;
   /** Where the app's log lines go (to read them in a test); nowhere by default. */
   logDestination?: DestinationStream;
+  /** Whether job workers run (as `refsync start`); false serves the API alone. Default true. */
+  work?: boolean;
 }
 
 /** A whole refsync (API and workers) on its own database, listening on a free port. */
@@ -103,7 +105,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     subscribers: options.subscribers ?? [],
     plugins: options.plugins ?? [],
   });
-  await prepare(app, { work: true });
+  await prepare(app, { work: options.work ?? true });
   await app.server.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.server.address();
   if (!address || typeof address !== 'object') throw new Error('test server has no address');

@@ -60,6 +60,10 @@ export function createSalesforceConnector(
     getRecord: (session, object, id, fields) => receiverReads.getRecord(session, object, id, fields, options),
     related: (session, object, id, to, fields, limit) =>
       receiverReads.related(session, object, id, to, fields, limit, options),
+    getRecords: (session, object, ids, fields) =>
+      receiverReads.getRecords(session, object, ids, fields, options),
+    relatedMany: (session, object, ids, to, fields, limit) =>
+      receiverReads.relatedMany(session, object, ids, to, fields, limit, options),
   };
 }
 

@@ -95,6 +95,8 @@ function rowOf(workspaceId: string, entry: IncomingEntry) {
  * the CRM: an entry is never lost, and a redelivered one (same dedupe key) is neither saved
  * nor processed twice. An entry that breaks the rule for outside input is saved `failed`
  * with the reason and not processed, so it cannot take the rest of its batch down with it.
+ * A whole message is a handful of statements whatever its size: one read of the keys already
+ * known, one insert of the new entries, one of their events and one of their jobs.
  * Returns each entry's ID, and whether it had arrived before.
  */
 export async function recordSalesEntries(
@@ -105,40 +107,59 @@ export async function recordSalesEntries(
   if (entries.length === 0) return [];
   const rows = entries.map((entry) => rowOf(workspaceId, entry));
   return ctx.db.transaction(async (tx) => {
-    const keys = rows.map((row) => row.dedupeKey);
-    const known = await tx
-      .select({ id: salesEntries.id, dedupeKey: salesEntries.dedupeKey })
-      .from(salesEntries)
-      .where(and(eq(salesEntries.workspaceId, workspaceId), inArray(salesEntries.dedupeKey, keys)));
-    const byKey = new Map(known.map((row) => [row.dedupeKey, row.id]));
-    const results: Array<{ id: string; duplicate: boolean }> = [];
+    const keys = [...new Set(rows.map((row) => row.dedupeKey))];
+    const knownIds = async (wanted: string[]) =>
+      wanted.length === 0
+        ? []
+        : tx
+            .select({ id: salesEntries.id, dedupeKey: salesEntries.dedupeKey })
+            .from(salesEntries)
+            .where(and(eq(salesEntries.workspaceId, workspaceId), inArray(salesEntries.dedupeKey, wanted)));
+    const byKey = new Map((await knownIds(keys)).map((row) => [row.dedupeKey, row.id]));
+    // The first of each new key is saved; a key given twice in one message is one entry.
+    const fresh = new Map<string, (typeof rows)[number] & { id: string }>();
     for (const row of rows) {
-      const existing = byKey.get(row.dedupeKey);
-      if (existing) {
-        results.push({ id: existing, duplicate: true });
+      if (!byKey.has(row.dedupeKey) && !fresh.has(row.dedupeKey)) {
+        fresh.set(row.dedupeKey, { id: newId('salesEntry'), ...row });
+      }
+    }
+    const inserted =
+      fresh.size === 0
+        ? []
+        : await tx
+            .insert(salesEntries)
+            .values([...fresh.values()])
+            .onConflictDoNothing()
+            .returning({ id: salesEntries.id, dedupeKey: salesEntries.dedupeKey });
+    const saved = new Set(inserted.map((row) => row.id));
+    // Saved by a concurrent delivery of the same event between the check and the insert.
+    const raced = [...fresh.values()].filter((row) => !saved.has(row.id)).map((row) => row.dedupeKey);
+    for (const row of await knownIds(raced)) byKey.set(row.dedupeKey, row.id);
+    const results: Array<{ id: string; duplicate: boolean }> = [];
+    const firstSeen = new Set<string>();
+    for (const row of rows) {
+      const own = fresh.get(row.dedupeKey);
+      if (own && saved.has(own.id) && !firstSeen.has(own.id)) {
+        firstSeen.add(own.id);
+        results.push({ id: own.id, duplicate: false });
         continue;
       }
-      const id = newId('salesEntry');
-      const inserted = await tx
-        .insert(salesEntries)
-        .values({ id, ...row })
-        .onConflictDoNothing()
-        .returning({ id: salesEntries.id });
-      if (inserted.length === 0) {
-        // Saved by a concurrent delivery of the same event between the check and the insert.
-        results.push({ id: byKey.get(row.dedupeKey) ?? id, duplicate: true });
-        continue;
-      }
-      byKey.set(row.dedupeKey, id);
-      results.push({ id, duplicate: false });
-      if (row.status !== 'received') continue;
-      await ctx.queue.emit(tx, {
-        workspaceId,
-        type: 'sales_entry.received',
-        subjectId: id,
-        payload: { entryId: id },
+      results.push({
+        id: own && saved.has(own.id) ? own.id : (byKey.get(row.dedupeKey) ?? own?.id ?? ''),
+        duplicate: true,
       });
     }
+    await ctx.queue.emitMany(
+      tx,
+      [...fresh.values()]
+        .filter((row) => saved.has(row.id) && row.status === 'received')
+        .map((row) => ({
+          workspaceId,
+          type: 'sales_entry.received' as const,
+          subjectId: row.id,
+          payload: { entryId: row.id },
+        })),
+    );
     // Polls are not events: a connection whose events stop arriving must show it.
     const connectionIds = [
       ...new Set(

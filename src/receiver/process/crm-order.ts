@@ -169,3 +169,41 @@ export async function saveFold(tx: Db, fold: LateFold): Promise<void> {
     await tx.update(salesEntries).set({ changes: update.changes }).where(eq(salesEntries.id, update.id));
   }
 }
+
+/**
+ * For a batch: the referrals among `referralIds` that have an entry decided at or after
+ * `since` (which may be later in the CRM's order than an entry of the batch), with those
+ * entries' times and keys, one query for the whole batch.
+ */
+export async function decidedSince(
+  tx: Db,
+  workspaceId: string,
+  referralIds: string[],
+  since: Date,
+): Promise<Map<string, Array<{ id: string; occurredAt: Date; dedupeKey: string }>>> {
+  const found = new Map<string, Array<{ id: string; occurredAt: Date; dedupeKey: string }>>();
+  if (referralIds.length === 0) return found;
+  const rows = await tx
+    .select({
+      id: salesEntries.id,
+      referralId: salesEntries.referralId,
+      occurredAt: salesEntries.occurredAt,
+      dedupeKey: salesEntries.dedupeKey,
+    })
+    .from(salesEntries)
+    .where(
+      and(
+        eq(salesEntries.workspaceId, workspaceId),
+        inArray(salesEntries.referralId, referralIds),
+        inArray(salesEntries.status, ['success', 'ignored']),
+        gte(salesEntries.occurredAt, since),
+      ),
+    );
+  for (const row of rows) {
+    if (!row.referralId || !row.occurredAt) continue;
+    const list = found.get(row.referralId) ?? [];
+    list.push({ id: row.id, occurredAt: row.occurredAt, dedupeKey: row.dedupeKey });
+    found.set(row.referralId, list);
+  }
+  return found;
+}

@@ -1,11 +1,11 @@
 import type { AppContext } from '../../context.ts';
-import { getProgram } from '../../programs/service.ts';
 import { milestoneKindOf } from '../../referrals/milestone-rules.ts';
 import type { SalesEntryRow } from '../entries/record.ts';
 import type { ReceiverSettingsRow } from '../settings/service.ts';
 import type { ProcessRules, StatusTrigger } from '../tables.ts';
 import { memberMatch } from './member-match.ts';
 import { type EntryPlan, fieldChanges } from './plan.ts';
+import { type DecideReads, readsOf } from './reads.ts';
 import type { EntryRecords } from './records.ts';
 import { directMatch, fuzzyMatch, newReferralDetails, peopleOf, type TargetMatch } from './target-match.ts';
 import { describeNoTrigger, firstTrigger } from './triggers.ts';
@@ -58,6 +58,7 @@ export async function decide(
   entry: SalesEntryRow,
   records: EntryRecords,
   settingsList: ReceiverSettingsRow[],
+  reads: DecideReads = readsOf(ctx.db),
 ): Promise<Decision> {
   const candidates = candidatesOf(entry, records, settingsList);
   if (candidates.length === 0) {
@@ -72,25 +73,25 @@ export async function decide(
   }
   for (const candidate of candidates) {
     const programId = candidate.settings?.programId ?? null;
-    let match = await directMatch(ctx.db, entry.workspaceId, programId, candidate.settings, records, {
+    let match = await directMatch(reads, entry.workspaceId, programId, candidate.settings, records, {
       previousReferralId: entry.referralId,
       scanForIds: entry.requestedMilestone !== null || entry.source === 'api',
     });
     // A transition URL names its referral by ID: it is never matched fuzzily.
     if (!match && candidate.settings?.fuzzyMatch && !entry.requestedMilestone) {
       match = await fuzzyMatch(
-        ctx.db,
+        reads,
         entry.workspaceId,
         candidate.settings.programId,
         peopleOf(records, candidate.settings),
       );
     }
-    if (match) return forReferral(ctx, entry, records, candidate, match);
+    if (match) return forReferral(reads, entry, records, candidate, match);
   }
   const tried: string[] = [];
   for (const candidate of candidates) {
     if (!candidate.settings) continue;
-    const found = await memberMatch(ctx.db, candidate.settings, records);
+    const found = await memberMatch(reads, candidate.settings, records);
     if (!found.found) {
       tried.push(...found.tried);
       continue;
@@ -105,7 +106,7 @@ export async function decide(
     if (!details.email && !details.firstName && !details.lastName) {
       return { kind: 'failed', reason: 'the CRM record has no name or email to add a referral with', match };
     }
-    const program = await getProgram(ctx.db, entry.workspaceId, candidate.settings.programId);
+    const program = await reads.program(entry.workspaceId, candidate.settings.programId);
     const plan: EntryPlan = {
       programId: candidate.settings.programId,
       referralId: null,
@@ -159,7 +160,7 @@ function candidatesOf(
 }
 
 async function forReferral(
-  ctx: AppContext,
+  reads: DecideReads,
   entry: SalesEntryRow,
   records: EntryRecords,
   candidate: Candidate,
@@ -167,7 +168,7 @@ async function forReferral(
 ): Promise<Decision> {
   const settings = candidate.settings;
   const rules = settings?.processRules ?? DEFAULT_PROCESS_RULES;
-  const program = await getProgram(ctx.db, entry.workspaceId, match.referral.programId);
+  const program = await reads.program(entry.workspaceId, match.referral.programId);
   const plan: EntryPlan = {
     programId: program.id,
     referralId: match.referral.id,

@@ -1,7 +1,7 @@
-import type { Db } from '../../db/client.ts';
-import { findMemberInProgram, type MemberKey, type MemberRow } from '../../members/service.ts';
+import type { MemberKey, MemberRow } from '../../members/service.ts';
 import type { ReceiverSettingsRow } from '../settings/service.ts';
 import { asText } from './objects.ts';
+import type { DecideReads } from './reads.ts';
 import { type EntryRecords, lookup } from './records.ts';
 
 type MemberMatchOn = 'referralCode' | 'memberEmail' | 'memberExternalId' | 'memberId';
@@ -27,7 +27,7 @@ export type MemberMatch =
 
 /** The member of the program named by the first member match rule whose value finds one. */
 export async function memberMatch(
-  db: Db,
+  reads: DecideReads,
   settings: ReceiverSettingsRow,
   records: EntryRecords,
 ): Promise<MemberMatch> {
@@ -38,7 +38,7 @@ export async function memberMatch(
     const matchOn = rule.matchOn as MemberMatchOn;
     const how = MEMBER_RULES[matchOn];
     if (!how) continue;
-    const member = await findMemberInProgram(db, settings.programId, how.key, value);
+    const member = await reads.findMember(settings.programId, how.key, value);
     if (member) return { found: true, member, method: `member_${matchOn}` };
     tried.push(`${how.label} ${value} matches no member`);
   }

@@ -19,13 +19,13 @@ export function actorOf(entry: Pick<SalesEntryRow, 'connectionId'>): string {
   return entry.connectionId ? `crm:${entry.connectionId}` : 'api';
 }
 
-async function originOf(db: Db, entry: SalesEntryRow): Promise<EntryOrigin | undefined> {
+export async function originOf(db: Db, entry: SalesEntryRow): Promise<EntryOrigin | undefined> {
   if (entry.connectionId === null) return 'api';
   const connection = await findConnection(db, entry.connectionId, entry.workspaceId);
   return connection?.provider;
 }
 
-const nothingFound: MatchInfo = {
+export const nothingFound: MatchInfo = {
   referralId: null,
   memberId: null,
   matchMethod: null,
@@ -81,7 +81,7 @@ export async function processEntry(ctx: AppContext, workspaceId: string, entryId
  * A CRM failure no retry can help (bad field name, reconnect needed) as a reason; others
  * undefined. An entry that waits for a reconnect is marked so, and runs again once it is.
  */
-function crmFailure(error: unknown): { reason: string; needsReconnect: boolean } | undefined {
+export function crmFailure(error: unknown): { reason: string; needsReconnect: boolean } | undefined {
   if (error instanceof ConnectionNeedsReauth) {
     return { reason: `the connection needs reconnecting: ${error.message}`, needsReconnect: true };
   }
@@ -94,14 +94,14 @@ function crmFailure(error: unknown): { reason: string; needsReconnect: boolean }
   return undefined;
 }
 
-interface Outcome {
+export interface Outcome {
   status: EntryStatus;
   reason: string | null;
   changes: Record<string, unknown> | null;
   referralId: string | null;
 }
 
-async function outcomeOf(
+export async function outcomeOf(
   ctx: AppContext,
   tx: Db,
   entry: SalesEntryRow,
@@ -180,44 +180,77 @@ async function finish(
   records: EntryRecords | undefined,
   decision: Decision,
 ): Promise<void> {
-  await ctx.db.transaction(async (tx) => {
-    const [locked] = await tx
-      .select()
-      .from(salesEntries)
-      .where(and(eq(salesEntries.id, entry.id), eq(salesEntries.status, 'received')))
-      .for('update');
-    // Another run of this job finished it first: its outcome stands.
-    if (!locked) return;
-    const outcome = await outcomeOf(ctx, tx, locked, decision);
-    if (!canMove('received', outcome.status)) {
-      throw new AppError('internal', `a sales entry cannot go from received to ${outcome.status}`);
-    }
-    await tx
-      .update(salesEntries)
-      .set({
-        status: outcome.status,
-        reason: outcome.reason,
-        changes: outcome.changes,
-        referralId: outcome.referralId,
-        memberId: decision.match.memberId,
-        matchMethod: decision.match.matchMethod,
-        matchScore: decision.match.matchScore,
-        trigger: decision.match.trigger,
-        ...(records ? { objectType: records.object, related: records.related } : {}),
-        attempts: sql`${salesEntries.attempts} + 1`,
-        needsReconnect: decision.kind === 'failed' && decision.needsReconnect === true,
-        processedAt: new Date(),
-      })
-      .where(eq(salesEntries.id, entry.id));
-    if (outcome.status === 'failed') {
-      await ctx.queue.emit(tx, {
-        workspaceId: entry.workspaceId,
-        type: 'sales_entry.failed',
-        subjectId: entry.id,
-        payload: { entryId: entry.id, reason: outcome.reason ?? 'failed' },
-      });
-    }
-  });
+  const outcome = await ctx.db.transaction((tx) => finishIn(ctx, tx, entry, records, decision));
+  if (outcome) noteMilestoneLatency(ctx, entry, outcome);
+}
+
+/** The columns an outcome writes on its entry (`attempts` and `processedAt` aside). */
+export function outcomeColumns(outcome: Outcome, decision: Decision, records: EntryRecords | undefined) {
+  return {
+    status: outcome.status,
+    reason: outcome.reason,
+    changes: outcome.changes,
+    referralId: outcome.referralId,
+    memberId: decision.match.memberId,
+    matchMethod: decision.match.matchMethod,
+    matchScore: decision.match.matchScore,
+    trigger: decision.match.trigger,
+    ...(records ? { objectType: records.object, related: records.related } : {}),
+    needsReconnect: decision.kind === 'failed' && decision.needsReconnect === true,
+  };
+}
+
+/**
+ * `finish` inside the caller's transaction (a batch's, for entries it cannot write
+ * set-based). Answers the outcome, or undefined when another run finished the entry first.
+ */
+export async function finishIn(
+  ctx: AppContext,
+  tx: Db,
+  entry: SalesEntryRow,
+  records: EntryRecords | undefined,
+  decision: Decision,
+): Promise<Outcome | undefined> {
+  const [locked] = await tx
+    .select()
+    .from(salesEntries)
+    .where(and(eq(salesEntries.id, entry.id), eq(salesEntries.status, 'received')))
+    .for('update');
+  // Another run of this job finished it first: its outcome stands.
+  if (!locked) return undefined;
+  const outcome = await outcomeOf(ctx, tx, locked, decision);
+  if (!canMove('received', outcome.status)) {
+    throw new AppError('internal', `a sales entry cannot go from received to ${outcome.status}`);
+  }
+  await tx
+    .update(salesEntries)
+    .set({
+      ...outcomeColumns(outcome, decision, records),
+      attempts: sql`${salesEntries.attempts} + 1`,
+      processedAt: new Date(),
+    })
+    .where(eq(salesEntries.id, entry.id));
+  if (outcome.status === 'failed') {
+    await ctx.queue.emit(tx, {
+      workspaceId: entry.workspaceId,
+      type: 'sales_entry.failed',
+      subjectId: entry.id,
+      payload: { entryId: entry.id, reason: outcome.reason ?? 'failed' },
+    });
+  }
+  return outcome;
+}
+
+/** Once committed: how long a first run took from the entry's arrival to the milestone change it made. */
+export function noteMilestoneLatency(
+  ctx: AppContext,
+  entry: Pick<SalesEntryRow, 'connectionId' | 'receivedAt' | 'attempts'>,
+  outcome: Pick<Outcome, 'changes'>,
+): void {
+  // A retried entry waited for a person, not for refsync.
+  if (!outcome.changes?.milestone || entry.attempts > 0) return;
+  const seconds = Math.max(0, (Date.now() - entry.receivedAt.getTime()) / 1000);
+  ctx.metrics.entryToMilestone.observe({ connection: entry.connectionId ?? 'api' }, seconds);
 }
 
 /**

@@ -28,7 +28,7 @@ export interface EntryRecords {
 }
 
 /** How many linked records are read to tell "exactly one" from "more". */
-const RELATED_PROBE = 2;
+export const RELATED_PROBE = 2;
 /** Most account contacts considered for fuzzy matching. */
 const ACCOUNT_CONTACTS_LIMIT = 50;
 
@@ -54,7 +54,11 @@ function eventFields(fields: RecordValues): RecordValues {
   return fields;
 }
 
-function wantedFields(origin: EntryOrigin, settingsList: ReceiverSettingsRow[]): Map<string, Set<string>> {
+/** The fields the settings' rules and the origin's person facts read, by object. */
+export function wantedFields(
+  origin: EntryOrigin,
+  settingsList: ReceiverSettingsRow[],
+): Map<string, Set<string>> {
   const wanted = new Map<string, Set<string>>();
   const add = (object: string, field: string) => {
     const canonical = canonicalObject(origin, object);
@@ -90,6 +94,20 @@ export function splitFields(fields: RecordValues): { values: RecordValues; overr
   return { values, overrides };
 }
 
+/** The entry normalized, before anything is read from the CRM. */
+export function baseRecords(entry: SalesEntryRow, origin: EntryOrigin): EntryRecords {
+  const { values, overrides } = splitFields(entry.fields);
+  return {
+    origin,
+    object: canonicalObject(origin, entry.objectType ?? 'entry'),
+    recordId: entry.recordId,
+    values,
+    related: {},
+    accountContacts: [],
+    overrides,
+  };
+}
+
 /**
  * Normalizes the entry and, for CRM entries, reads what the rules need through the CRM.
  * CRM failures leave as CrmError (the job decides whether a retry can help).
@@ -100,48 +118,48 @@ export async function resolveRecords(
   origin: EntryOrigin,
   settingsList: ReceiverSettingsRow[],
 ): Promise<EntryRecords> {
-  const object = canonicalObject(origin, entry.objectType ?? 'entry');
-  const { values, overrides } = splitFields(entry.fields);
-  const records: EntryRecords = {
-    origin,
-    object,
-    recordId: entry.recordId,
-    values,
-    related: {},
-    accountContacts: [],
-    overrides,
-  };
+  const records = baseRecords(entry, origin);
+  const object = records.object;
   const recordId = entry.recordId;
   if (origin === 'api' || entry.connectionId === null || recordId === null) return records;
   const wanted = wantedFields(origin, settingsList);
-  const facts = objectsOf(origin);
-  const includeAccountContacts = settingsList.some((s) => s.contactMatching === 'include_account_contacts');
   await withCrm(ctx, entry.connectionId, async (session, connector) => {
     await completeSelf(session, connector, records, recordId, [...(wanted.get(object) ?? [])]);
     for (const [other, fields] of wanted) {
       if (other === object) continue;
       records.related[other] = await exactlyOne(session, connector, object, recordId, other, [...fields]);
     }
-    const account = facts.account;
-    const contact = facts.people.at(-1);
-    if (includeAccountContacts && account && contact && connector.related) {
-      const accountId = object === account ? recordId : asId(records.related[account]?.Id);
-      if (accountId) {
-        const person = facts.personFields[contact];
-        const fields = person ? Object.values(person) : [];
-        const contacts = await connector.related(
-          session,
-          account,
-          accountId,
-          contact,
-          fields,
-          ACCOUNT_CONTACTS_LIMIT,
-        );
-        records.accountContacts = contacts.map((record) => ({ Id: record.id, ...record.values }));
-      }
-    }
+    await accountContactsOf(session, connector, records, origin, settingsList);
   });
   return records;
+}
+
+/** With contact matching `include_account_contacts`: the contacts of the triggered record's account. */
+export async function accountContactsOf(
+  session: CrmSession,
+  connector: CrmConnector,
+  records: EntryRecords,
+  origin: EntryOrigin,
+  settingsList: ReceiverSettingsRow[],
+): Promise<void> {
+  const facts = objectsOf(origin);
+  const includeAccountContacts = settingsList.some((s) => s.contactMatching === 'include_account_contacts');
+  const account = facts.account;
+  const contact = facts.people.at(-1);
+  if (!includeAccountContacts || !account || !contact || !connector.related || !records.recordId) return;
+  const accountId = records.object === account ? records.recordId : asId(records.related[account]?.Id);
+  if (!accountId) return;
+  const person = facts.personFields[contact];
+  const fields = person ? Object.values(person) : [];
+  const contacts = await connector.related(
+    session,
+    account,
+    accountId,
+    contact,
+    fields,
+    ACCOUNT_CONTACTS_LIMIT,
+  );
+  records.accountContacts = contacts.map((record) => ({ Id: record.id, ...record.values }));
 }
 
 function asId(value: unknown): string | undefined {

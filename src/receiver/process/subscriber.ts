@@ -2,43 +2,29 @@ import type { AppContext } from '../../context.ts';
 import type { EventJob } from '../../queue/events.ts';
 import { defineSubscriber } from '../../queue/subscriber.ts';
 import { retryAfterReconnect } from '../entries/service.ts';
-import { failedAttempt, processEntry } from './processor.ts';
+import { processBatch } from './batch.ts';
 
 type ReceiverEvent = 'sales_entry.received' | 'connection.reconnected';
 
 /** Attempts an entry gets when the CRM keeps failing (outage, rate limit) before it ends `failed`. */
 const ATTEMPT_LIMIT = 9;
-/** Entries of one batch processed at the same time. */
-const PARALLEL = 4;
 
 /**
- * Processes the entries of a batch, a few at a time. An entry whose CRM call failed in a way
- * a retry can help is counted and the batch is thrown back to the queue, which retries it
- * with backoff; entries already done are skipped then, since only `received` ones are
- * processed.
+ * Processes a batch of jobs: entries together (`batch.ts`), connections that work again one
+ * by one. An entry whose CRM call failed in a way a retry can help is counted and the batch
+ * is thrown back to the queue, which retries it with backoff; entries already done are
+ * skipped then, since only `received` ones are processed.
  */
 async function processJobs(app: AppContext, jobs: Array<EventJob<ReceiverEvent>>): Promise<void> {
-  let retry: unknown;
-  let next = 0;
-  const lane = async () => {
-    while (next < jobs.length) {
-      const job = jobs[next++];
-      if (!job) continue;
-      if (job.type === 'connection.reconnected') {
-        const { connectionId } = job.payload;
-        await retryAfterReconnect(app, job.workspaceId, connectionId);
-        continue;
-      }
-      const { entryId } = job.payload;
-      try {
-        await processEntry(app, job.workspaceId, entryId);
-      } catch (error) {
-        const gaveUp = await failedAttempt(app, job.workspaceId, entryId, error, ATTEMPT_LIMIT);
-        if (!gaveUp) retry = error;
-      }
+  const entries: Array<{ workspaceId: string; entryId: string }> = [];
+  for (const job of jobs) {
+    if (job.type === 'connection.reconnected') {
+      await retryAfterReconnect(app, job.workspaceId, job.payload.connectionId);
+      continue;
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(PARALLEL, jobs.length) }, lane));
+    entries.push({ workspaceId: job.workspaceId, entryId: job.payload.entryId });
+  }
+  const { retry } = await processBatch(app, ATTEMPT_LIMIT, entries);
   if (retry) throw retry;
 }
 
@@ -52,6 +38,8 @@ export const salesEntrySubscriber = defineSubscriber<ReceiverEvent>({
   queue: 'sales-entries',
   on: ['sales_entry.received', 'connection.reconnected'],
   batchSize: 50,
+  // A CRM event should move its referral within milliseconds, not at the next poll.
+  wakeOnCommit: true,
   // Each entry takes a few CRM calls, PARALLEL at a time.
   expireInSeconds: 60,
   retryLimit: ATTEMPT_LIMIT,

@@ -1,10 +1,9 @@
 import { ownValue } from '../../core/outside-input.ts';
-import type { Db } from '../../db/client.ts';
-import { subjectsPushedAs } from '../../push/records.ts';
-import { findReferrals, type ReferralRow } from '../../referrals/service.ts';
+import type { ReferralRow } from '../../referrals/service.ts';
 import type { ReceiverSettingsRow } from '../settings/service.ts';
 import { emailDomain, FUZZY_SCORES, normalizeCompany, normalizeEmail, normalizeText } from './fuzzy.ts';
 import { asText, fieldValue, GENERIC_PERSON_FIELDS, objectsOf, type PersonFields } from './objects.ts';
+import type { DecideReads } from './reads.ts';
 import { type EntryRecords, lookup, type RecordValues } from './records.ts';
 
 export type MatchMethod =
@@ -35,8 +34,8 @@ interface Person {
 
 const REFERRAL_ID = /^ref_[0-9a-z]{26}$/;
 
-function byId(db: Db, workspaceId: string, programId: string | null, ids: string[]) {
-  return findReferrals(db, workspaceId, programId, { by: 'ids', ids });
+function byId(reads: DecideReads, workspaceId: string, programId: string | null, ids: string[]) {
+  return reads.findReferrals(workspaceId, programId, { by: 'ids', ids });
 }
 
 function only(rows: ReferralRow[]): ReferralRow | undefined {
@@ -58,7 +57,7 @@ function ownPersonFields(records: EntryRecords): PersonFields | undefined {
  * referral ID.
  */
 export async function directMatch(
-  db: Db,
+  reads: DecideReads,
   workspaceId: string,
   programId: string | null,
   settings: ReceiverSettingsRow | undefined,
@@ -70,7 +69,7 @@ export async function directMatch(
     return referral ? { referral, method, score: 1, direct: true } : undefined;
   };
   const hitById = async (ids: string[], method: MatchMethod) =>
-    hit(await byId(db, workspaceId, programId, ids), method);
+    hit(await byId(reads, workspaceId, programId, ids), method);
   if (options.previousReferralId) {
     const found = await hitById([options.previousReferralId], 'previous_run');
     if (found) return found;
@@ -82,7 +81,7 @@ export async function directMatch(
       const found = await hitById([value], 'referral_id');
       if (found) return found;
     } else {
-      const rows = await findReferrals(db, workspaceId, programId, { by: 'externalId', externalId: value });
+      const rows = await reads.findReferrals(workspaceId, programId, { by: 'externalId', externalId: value });
       const found = hit(rows, 'external_id');
       if (found) return found;
     }
@@ -92,7 +91,7 @@ export async function directMatch(
     ...Object.values(records.related).map((values) => asText(values?.Id)),
   ].filter((id): id is string => typeof id === 'string' && id !== '');
   if (crmIds.length > 0) {
-    const ids = await subjectsPushedAs(db, workspaceId, crmIds);
+    const ids = await reads.subjectsPushedAs(workspaceId, crmIds);
     const found = await hitById(ids, 'pushed_record');
     if (found) return found;
   }
@@ -169,7 +168,7 @@ export function peopleOf(records: EntryRecords, settings: ReceiverSettingsRow): 
  * fitting the same person is no match.
  */
 export async function fuzzyMatch(
-  db: Db,
+  reads: DecideReads,
   workspaceId: string,
   programId: string,
   people: Person[],
@@ -180,7 +179,7 @@ export async function fuzzyMatch(
     const domain = emailDomain(email);
     const domains = domain === 'gmail.com' ? ['gmail.com', 'googlemail.com'] : [domain];
     for (const candidateDomain of domains) {
-      const rows = await findReferrals(db, workspaceId, programId, {
+      const rows = await reads.findReferrals(workspaceId, programId, {
         by: 'emailDomain',
         domain: candidateDomain,
       });
@@ -196,7 +195,7 @@ export async function fuzzyMatch(
   const byName: ReferralRow[] = [];
   for (const person of people) {
     if (!person.firstName || !person.lastName || !person.company) continue;
-    const rows = await findReferrals(db, workspaceId, programId, {
+    const rows = await reads.findReferrals(workspaceId, programId, {
       by: 'lastNameKey',
       key: person.lastName,
       lastNameLower: person.lastNameLower,
