@@ -7,7 +7,7 @@ import {
   captureProgram,
   newAddress,
   newMember,
-  startCaptureApp,
+  startCaptureSuite,
 } from './helpers/capture.ts';
 
 const browser =
@@ -18,13 +18,9 @@ let api: ApiClient;
 let setup: CaptureProgram;
 
 beforeAll(async () => {
-  testApp = await startCaptureApp();
-  api = (await testApp.newWorkspace()).api;
-  setup = await captureProgram(api);
-}, 60_000);
-afterAll(async () => {
-  await testApp.close();
-});
+  ({ testApp, api, setup } = await startCaptureSuite());
+}, 120_000);
+afterAll(() => testApp?.close());
 
 async function follow(path: string, headers: Record<string, string> = {}) {
   return fetch(`${testApp.url}${path}`, {

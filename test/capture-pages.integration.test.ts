@@ -2,12 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiClient, TestApp } from './helpers/app.ts';
 import {
   type CaptureProgram,
-  captureProgram,
   mailTo,
   newAddress,
   newMember,
   referralsOf,
-  startCaptureApp,
+  startCaptureSuite,
 } from './helpers/capture.ts';
 
 let testApp: TestApp;
@@ -15,17 +14,13 @@ let api: ApiClient;
 let setup: CaptureProgram;
 
 beforeAll(async () => {
-  testApp = await startCaptureApp();
-  api = (await testApp.newWorkspace()).api;
-  setup = await captureProgram(api, {
+  ({ testApp, api, setup } = await startCaptureSuite({
     brandName: 'Acme <b>Partners</b>',
     color: '#0f766e',
     texts: { consent: 'My friend said yes to being contacted by Acme.' },
-  });
-}, 60_000);
-afterAll(async () => {
-  await testApp.close();
-});
+  }));
+}, 120_000);
+afterAll(() => testApp?.close());
 
 async function post(path: string, fields: Record<string, string>, address = newAddress()) {
   const response = await fetch(`${testApp.url}${path}`, {

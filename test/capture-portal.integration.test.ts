@@ -10,7 +10,7 @@ import {
   mailTo,
   newAddress,
   newMember,
-  startCaptureApp,
+  startCaptureSuite,
 } from './helpers/capture.ts';
 
 let testApp: TestApp;
@@ -19,15 +19,12 @@ let setup: CaptureProgram;
 let workspaceId: string;
 
 beforeAll(async () => {
-  testApp = await startCaptureApp();
-  const workspace = await testApp.newWorkspace();
-  api = workspace.api;
-  workspaceId = workspace.id;
-  setup = await captureProgram(api, {}, { firstName: 'Mia', referralCode: 'MIA-PORTAL' });
-}, 60_000);
-afterAll(async () => {
-  await testApp.close();
-});
+  ({ testApp, api, setup, workspaceId } = await startCaptureSuite(
+    {},
+    { firstName: 'Mia', referralCode: 'MIA-PORTAL' },
+  ));
+}, 120_000);
+afterAll(() => testApp?.close());
 
 async function form(path: string, fields: Record<string, string>, headers: Record<string, string> = {}) {
   const response = await fetch(`${testApp.url}${path}`, {

@@ -7,7 +7,7 @@ import {
   newAddress,
   newMember,
   referralsOf,
-  startCaptureApp,
+  startCaptureSuite,
 } from './helpers/capture.ts';
 
 let testApp: TestApp;
@@ -16,13 +16,9 @@ let setup: CaptureProgram;
 const origin = 'https://shop.example';
 
 beforeAll(async () => {
-  testApp = await startCaptureApp();
-  api = (await testApp.newWorkspace()).api;
-  setup = await captureProgram(api);
-}, 60_000);
-afterAll(async () => {
-  await testApp.close();
-});
+  ({ testApp, api, setup } = await startCaptureSuite());
+}, 120_000);
+afterAll(() => testApp?.close());
 
 interface Answer {
   status: number;
@@ -270,16 +266,19 @@ describe('origins', () => {
 });
 
 describe('rate limits', () => {
-  it('past 30 calls a minute from one address, the key answers 429 to that address', async () => {
+  it('past 30 calls a minute from one address, the key answers 429 to that address', {
+    timeout: 120_000,
+  }, async () => {
+    // Counts are per minute: start early in one, so the 31 calls fall in the same window.
+    const intoMinute = Date.now() % 60_000;
+    if (intoMinute > 30_000) await new Promise((resolve) => setTimeout(resolve, 60_000 - intoMinute + 200));
     const address = newAddress();
     const statuses: number[] = [];
     for (let i = 0; i < 31; i++) {
       statuses.push((await call(setup.key, 'visits', { code: 'X' }, { 'x-forwarded-for': address })).status);
     }
-    // A minute window may turn over during the loop; then the count starts again.
-    const limited = await call(setup.key, 'visits', { code: 'X' }, { 'x-forwarded-for': address });
     expect(statuses.slice(0, 30).every((status) => status === 200)).toBe(true);
-    expect([statuses[30], limited.status]).toContain(429);
+    expect(statuses[30]).toBe(429);
     expect((await call(setup.key, 'visits', { code: 'X' })).status).toBe(200);
   });
 });

@@ -11,9 +11,9 @@ let api: ApiClient;
 beforeAll(async () => {
   testApp = await startCaptureApp();
   api = (await testApp.newWorkspace()).api;
-}, 60_000);
+}, 120_000);
 afterAll(async () => {
-  await testApp.close();
+  await testApp?.close();
 });
 
 async function click(code: string) {

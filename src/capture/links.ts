@@ -93,8 +93,12 @@ export const linkRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, {
       const ref = typeof request.query.ref === 'string' ? request.query.ref : undefined;
       const member = await memberOfLink(ctx.db, request.params.code, ref);
       if (!member) {
-        // As much work as a hit (a write), and the same status, so neither tells a guesser more.
-        await countHit(ctx.db, missBucket, limits.linkMisses);
+        // The same work as a hit (a settings read beside a write) and the same status, so
+        // neither the answer nor its timing tells a guesser more than the destination.
+        await Promise.all([
+          settingsRow(ctx.db, request.params.code),
+          countHit(ctx.db, missBucket, limits.linkMisses),
+        ]);
         return redirect(reply, `${ctx.config.publicUrl}${NEUTRAL_PATH}`);
       }
       const [settings] = await Promise.all([

@@ -120,3 +120,21 @@ export function linkIn(text: string): string {
   if (!match?.[1]) throw new Error(`no sign-in link in: ${text}`);
   return match[1];
 }
+
+export interface CaptureSuite {
+  testApp: TestApp;
+  api: ApiClient;
+  workspaceId: string;
+  setup: CaptureProgram;
+}
+
+/** A capture app, a workspace, and a program set up by `captureProgram`. */
+export async function startCaptureSuite(
+  settings: Record<string, unknown> = {},
+  memberBody: Record<string, unknown> = {},
+): Promise<CaptureSuite> {
+  const testApp = await startCaptureApp();
+  const workspace = await testApp.newWorkspace();
+  const setup = await captureProgram(workspace.api, settings, memberBody);
+  return { testApp, api: workspace.api, workspaceId: workspace.id, setup };
+}
