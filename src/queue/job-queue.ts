@@ -138,9 +138,12 @@ export class JobQueue {
             const end = this.#metrics.jobDuration.startTimer({ queue: subscriber.queue });
             const controller = new AbortController();
             try {
+              const retried = new Set(
+                jobs.filter((job) => job.retryCount > 0).map((job) => job.data.eventId),
+              );
               await handleBatch(
                 jobs.map((job) => job.data),
-                { app, signal: controller.signal },
+                { app, signal: controller.signal, retried },
               );
               this.#metrics.jobsTotal.inc({ queue: subscriber.queue, outcome: 'completed' }, jobs.length);
             } catch (error) {
