@@ -5,7 +5,7 @@ import { pushSubscriber } from '../src/push/subscriber.ts';
 import { sandboxPlugins } from '../src/sandbox/index.ts';
 import { memorySandboxStore } from '../src/sandbox/store.ts';
 import { type ApiClient, eventually, startTestApp, type TestApp } from './helpers/app.ts';
-import { consent, hubspotPushProgram, SandboxHubspot, SandboxSalesforce } from './helpers/crm.ts';
+import { consent, hubspotPushProgram, SandboxSalesforce } from './helpers/crm.ts';
 import { crmCallCounter } from './helpers/crm-calls.ts';
 
 interface PushLogEntry {
