@@ -11,11 +11,18 @@ import { subscribers } from '../src/subscribers.ts';
 import { createApiKey, createWorkspace } from '../src/workspaces/service.ts';
 import { ApiClient, type TestApp } from '../test/helpers/app.ts';
 import { SandboxHubspot, SandboxSalesforce } from '../test/helpers/crm.ts';
+import { type Crm, callCounter, referralToCrmLatency } from './push-support.ts';
 import { type BenchBackend, freshBackend } from './support.ts';
 
-type Crm = 'salesforce' | 'hubspot';
-
-const sizes = (process.env.BENCH_SIZES ?? '1000,10000').split(',').map((size) => Number(size.trim()));
+const sizes = (process.env.BENCH_SIZES ?? '1000').split(',').map((size) => Number(size.trim()));
+/** Backlog runs: `crm:size`, referrals created with no worker running, then pushed from the queue. */
+const backlogs = (process.env.BENCH_BACKLOGS ?? 'hubspot:10000,salesforce:1000')
+  .split(',')
+  .filter((item) => item.trim() !== '')
+  .map((item) => {
+    const [crm, size] = item.trim().split(':');
+    return { crm: crm as Crm, referrals: Number(size) };
+  });
 const crms = (process.env.BENCH_CRMS ?? 'salesforce,hubspot').split(',').map((crm) => crm.trim());
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const postgresUrl = process.env.BENCH_DATABASE_URL;
@@ -34,6 +41,9 @@ for (const crm of crms) {
 
 interface Result {
   crm: Crm;
+  mode: 'live' | 'backlog';
+  /** Referral created → CRM record written, from /metrics' histogram: p50 and p99 in seconds. */
+  latency: { p50: number; p99: number } | undefined;
   referrals: number;
   acceptSeconds: number;
   /** Referrals already pushed when the last one was accepted. */
@@ -52,49 +62,8 @@ interface Result {
   failedEntries: number;
 }
 
-const crmOf = (url: string): Crm | undefined => {
-  if (url.startsWith('/sandbox/salesforce/services/data/')) return 'salesforce';
-  if (url.startsWith('/sandbox/hubspot/crm/')) return 'hubspot';
-  return undefined;
-};
-
-/**
- * Counts the sandbox CRM API calls (not OAuth or admin), server-wide, with the time they
- * took to answer (the added latency included) and how many were refused with 429.
- */
-function callCounter() {
-  const calls = { salesforce: 0, hubspot: 0 };
-  const answerMs = { salesforce: 0, hubspot: 0 };
-  const tooMany = { salesforce: 0, hubspot: 0 };
-  /** Calls per method and path (IDs and query left out), for BENCH_VERBOSE. */
-  const byRoute = new Map<string, number>();
-  const plugin: FastifyPluginAsync = async (server) => {
-    server.addHook('onResponse', async (request, reply) => {
-      const crm = crmOf(request.url);
-      if (!crm) return;
-      answerMs[crm] += reply.elapsedTime;
-      if (reply.statusCode === 429) tooMany[crm]++;
-    });
-    server.addHook('onRequest', async (request) => {
-      const crm = crmOf(request.url);
-      if (crm) calls[crm]++;
-      if (verbose && crm) {
-        const path = (request.url.split('?')[0] ?? '').replace(
-          /\/[0-9][0-9A-Za-z]*|\/[0-9A-Za-z]{15,18}(?=\/|$)/g,
-          '/:id',
-        );
-        const route = `${request.method} ${path}`;
-        byRoute.set(route, (byRoute.get(route) ?? 0) + 1);
-      }
-    });
-  };
-  // Applies the hook to the whole server rather than to a plugin of its own.
-  Object.assign(plugin, { [Symbol.for('skip-override')]: true });
-  return { calls, answerMs, tooMany, byRoute, plugin };
-}
-
 /** Starts refsync with the sandboxes mounted, as the test helper does, on the given backend. */
-async function startApp(backend: BenchBackend, counter: FastifyPluginAsync): Promise<TestApp> {
+async function startApp(backend: BenchBackend, counter: FastifyPluginAsync, work: boolean): Promise<TestApp> {
   const config = loadConfig({
     PORT: '0',
     REFSYNC_DATA_DIR: backend.dataDir,
@@ -111,7 +80,7 @@ async function startApp(backend: BenchBackend, counter: FastifyPluginAsync): Pro
     subscribers,
     plugins: [{ prefix: '', plugin: counter }, ...sandboxPlugins(memorySandboxStore())],
   });
-  await prepare(app, { work: true });
+  await prepare(app, { work });
   await app.server.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.server.address();
   if (!address || typeof address !== 'object') throw new Error('bench server has no address');
@@ -190,10 +159,10 @@ async function countFailed(app: RefsyncApp, settingsId: string) {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function run(crm: Crm, referrals: number, deadline: number): Promise<Result> {
+async function run(crm: Crm, referrals: number, deadline: number, mode: 'live' | 'backlog'): Promise<Result> {
   const { calls, answerMs, tooMany, byRoute, plugin } = callCounter();
-  const backend = await freshBackend(`${crm}_${referrals}`, postgresUrl);
-  const testApp = await startApp(backend, plugin);
+  const backend = await freshBackend(`${crm}_${referrals}_${mode}`, postgresUrl);
+  const testApp = await startApp(backend, plugin, mode === 'live');
   try {
     const { api } = await testApp.newWorkspace();
     const program = await expectStatus(
@@ -215,7 +184,7 @@ async function run(crm: Crm, referrals: number, deadline: number): Promise<Resul
     const tooManyBefore = tooMany[crm];
     byRoute.clear();
 
-    const started = performance.now();
+    const createStarted = performance.now();
     let next = 0;
     await Promise.all(
       Array.from({ length: Math.min(concurrency, referrals) }, async () => {
@@ -237,8 +206,11 @@ async function run(crm: Crm, referrals: number, deadline: number): Promise<Resul
         }
       }),
     );
-    const acceptSeconds = (performance.now() - started) / 1000;
+    const acceptSeconds = (performance.now() - createStarted) / 1000;
     const pushedAtAccept = await countRows(testApp.app, settingsId);
+    // A backlog is timed from the moment the workers start on it.
+    const started = mode === 'live' ? createStarted : performance.now();
+    if (mode === 'backlog') await testApp.app.ctx.queue.work(testApp.app.ctx);
 
     let done = 0;
     let lastReport = Date.now();
@@ -268,11 +240,13 @@ async function run(crm: Crm, referrals: number, deadline: number): Promise<Resul
     }
     return {
       crm,
+      mode,
+      latency: await referralToCrmLatency(testApp.app),
       referrals,
       acceptSeconds,
       pushedAtAccept,
       wallSeconds,
-      drainSeconds: wallSeconds - acceptSeconds,
+      drainSeconds: mode === 'live' ? wallSeconds - acceptSeconds : wallSeconds,
       calls: used,
       crmSeconds: (answerMs[crm] - answerMsBefore) / 1000,
       rateLimited: tooMany[crm] - tooManyBefore,
@@ -286,7 +260,7 @@ async function run(crm: Crm, referrals: number, deadline: number): Promise<Resul
   }
 }
 
-async function bounded(crm: Crm, referrals: number): Promise<Result> {
+async function bounded(crm: Crm, referrals: number, mode: 'live' | 'backlog'): Promise<Result> {
   const deadline = Date.now() + runTimeoutMs;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
@@ -300,7 +274,7 @@ async function bounded(crm: Crm, referrals: number): Promise<Result> {
     );
   });
   try {
-    return await Promise.race([run(crm, referrals, deadline), timeout]);
+    return await Promise.race([run(crm, referrals, deadline, mode), timeout]);
   } finally {
     clearTimeout(timer);
   }
@@ -308,6 +282,7 @@ async function bounded(crm: Crm, referrals: number): Promise<Result> {
 
 const columns = [
   ['crm', 11],
+  ['mode', 8],
   ['referrals', 10],
   ['accept s', 9],
   ['pushed by then', 15],
@@ -320,6 +295,7 @@ const columns = [
   ['429s', 5],
   ['rate-limit floor s', 19],
   ['failed entries', 15],
+  ['to CRM p50/p99 s', 17],
 ] as const;
 
 const line = (cells: readonly string[]) =>
@@ -330,6 +306,11 @@ const line = (cells: readonly string[]) =>
 console.log(
   `referrals pushed to the sandbox CRMs (${postgresUrl ? 'PostgreSQL' : 'PGlite'}), ${latencyMs} ms added latency ` +
     `per CRM call, default rate limits, ${concurrency} concurrent API clients`,
+);
+console.log(
+  'mode live: referrals pushed while they are created; backlog: created with no worker running, then ' +
+    'timed from the workers starting (wall s = drain s); to CRM p50/p99: referral created to CRM record ' +
+    'written, from the refsync_referral_to_crm_seconds histogram on /metrics (bucket upper bounds)',
 );
 console.log(
   'accept s: POST /api/v1/referrals for all; pushed by then: referrals pushed when the last was accepted; wall s: first POST to last push done; drain s: last POST ' +
@@ -343,35 +324,41 @@ console.log(
 );
 console.log(line(columns.map(([name]) => name)));
 let failures = 0;
-for (const referrals of sizes) {
-  for (const crm of crms as Crm[]) {
-    try {
-      const result = await bounded(crm, referrals);
-      const floor =
-        result.rateFloorSeconds === undefined
-          ? `none (${result.latencyFloorSeconds.toFixed(1)})`
-          : result.rateFloorSeconds.toFixed(1);
-      console.log(
-        line([
-          result.crm,
-          String(result.referrals),
-          result.acceptSeconds.toFixed(1),
-          String(result.pushedAtAccept),
-          result.wallSeconds.toFixed(1),
-          result.drainSeconds.toFixed(1),
-          (result.referrals / result.wallSeconds).toFixed(1),
-          String(result.calls),
-          (result.calls / result.referrals).toFixed(3),
-          result.crmSeconds.toFixed(1),
-          String(result.rateLimited),
-          floor,
-          String(result.failedEntries),
-        ]),
-      );
-    } catch (error) {
-      failures++;
-      console.log(`${crm.padEnd(11)} ${String(referrals).padStart(10)}  FAILED: ${String(error)}`);
-    }
+const runs = [
+  ...sizes.flatMap((referrals) => (crms as Crm[]).map((crm) => ({ crm, referrals, mode: 'live' as const }))),
+  ...backlogs.map((item) => ({ ...item, mode: 'backlog' as const })),
+];
+for (const { crm, referrals, mode } of runs) {
+  try {
+    const result = await bounded(crm, referrals, mode);
+    const floor =
+      result.rateFloorSeconds === undefined
+        ? `none (${result.latencyFloorSeconds.toFixed(1)})`
+        : result.rateFloorSeconds.toFixed(1);
+    console.log(
+      line([
+        result.crm,
+        result.mode,
+        String(result.referrals),
+        result.acceptSeconds.toFixed(1),
+        String(result.pushedAtAccept),
+        result.wallSeconds.toFixed(1),
+        result.drainSeconds.toFixed(1),
+        (result.referrals / result.wallSeconds).toFixed(1),
+        String(result.calls),
+        (result.calls / result.referrals).toFixed(3),
+        result.crmSeconds.toFixed(1),
+        String(result.rateLimited),
+        floor,
+        String(result.failedEntries),
+        result.latency ? `${result.latency.p50}/${result.latency.p99}` : '-',
+      ]),
+    );
+  } catch (error) {
+    failures++;
+    console.log(
+      `${crm.padEnd(11)} ${mode.padStart(8)} ${String(referrals).padStart(10)}  FAILED: ${String(error)}`,
+    );
   }
 }
 // A run that timed out may leave work behind; do not wait for it.

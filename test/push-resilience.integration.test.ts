@@ -1,12 +1,12 @@
 import { eq } from 'drizzle-orm';
-import type { FastifyPluginAsync } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connections } from '../src/db/schema.ts';
 import { pushSubscriber } from '../src/push/subscriber.ts';
 import { sandboxPlugins } from '../src/sandbox/index.ts';
 import { memorySandboxStore } from '../src/sandbox/store.ts';
 import { type ApiClient, eventually, startTestApp, type TestApp } from './helpers/app.ts';
-import { consent, SandboxHubspot, SandboxSalesforce } from './helpers/crm.ts';
+import { consent, hubspotPushProgram, SandboxSalesforce } from './helpers/crm.ts';
+import { crmCallCounter } from './helpers/crm-calls.ts';
 
 interface PushLogEntry {
   id: string;
@@ -17,16 +17,8 @@ interface PushLogEntry {
   retryable: boolean;
 }
 
-/** Counts the sandbox CRM calls refsync makes (API calls, not OAuth or admin). */
-const crmCalls = { salesforce: 0, hubspot: 0 };
-const countCalls: FastifyPluginAsync = async (app) => {
-  app.addHook('onRequest', async (request) => {
-    if (request.url.startsWith('/sandbox/salesforce/services/data/')) crmCalls.salesforce++;
-    if (request.url.startsWith('/sandbox/hubspot/crm/')) crmCalls.hubspot++;
-  });
-};
-// Applies the hook to the whole server rather than to a plugin of its own.
-Object.assign(countCalls, { [Symbol.for('skip-override')]: true });
+const counter = crmCallCounter();
+const crmCalls = counter.calls;
 
 let testApp: TestApp;
 let api: ApiClient;
@@ -34,7 +26,7 @@ let api: ApiClient;
 beforeAll(async () => {
   testApp = await startTestApp({
     subscribers: [pushSubscriber],
-    plugins: [{ prefix: '', plugin: countCalls }, ...sandboxPlugins(memorySandboxStore())],
+    plugins: [{ prefix: '', plugin: counter.plugin }, ...sandboxPlugins(memorySandboxStore())],
   });
   api = (await testApp.newWorkspace()).api;
 });
@@ -62,19 +54,7 @@ async function salesforceProgram() {
   return { sf, connectionId, programId, settingsId: settings.body.id };
 }
 
-async function hubspotProgram() {
-  const hs = await SandboxHubspot.createPortal(testApp);
-  const connectionId = await hs.connect(api);
-  await api.post(`/api/v1/connections/${connectionId}/fields`, { object: 'contacts' });
-  const programId = (await api.post<{ id: string }>('/api/v1/programs', { name: 'HS resilience' })).body.id;
-  const settings = await api.post<{ id: string }>('/api/v1/push-settings', {
-    programId,
-    connectionId,
-    crmObject: 'contacts',
-  });
-  expect(settings.status, JSON.stringify(settings.body)).toBe(201);
-  return { hs, connectionId, programId, settingsId: settings.body.id };
-}
+const hubspotProgram = () => hubspotPushProgram(testApp, api, 'HS resilience');
 
 const referral = async (programId: string, label: string) =>
   (

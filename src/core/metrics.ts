@@ -51,6 +51,20 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  // --- Referral add (push) latency --------------------------------------------------------
+  /**
+   * From a referral's creation to its CRM record being written (created, or an existing one
+   * updated), per connection: what a user waits for before sales sees the referral.
+   */
+  readonly referralToCrm = new Histogram({
+    name: 'refsync_referral_to_crm_seconds',
+    help: 'Referral created to its CRM record written, by connection',
+    labelNames: ['connection'] as const,
+    buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900],
+    registers: [this.registry],
+  });
+  // --- end of referral add latency ----------------------------------------------------------
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'refsync_' });
   }

@@ -1,12 +1,12 @@
 /**
  * Keeping a CRM account's calls under its rate limit instead of running into 429s.
  *
- * A CRM such as HubSpot counts calls per account in a rolling window (100 per 10 s). A pacer
- * keeps the send times of the calls of the last window and lets a call go only when fewer
- * than the usable share of the limit went out in it; otherwise the call waits until the
- * oldest one leaves the window. Calls wait in the order they asked, so one busy batch does
- * not starve another. The window is counted a little longer than the CRM's (`marginMs`),
- * because the CRM counts arrival times and a call's travel time varies.
+ * A CRM such as HubSpot counts calls per account in a rolling window (100 per 10 s), at the
+ * time each call arrives. A pacer lets a call go only when fewer than the usable share of the
+ * limit are in its window, otherwise the call waits until one leaves it. A call counts from
+ * when it goes until a window after its answer came (`done`): the CRM saw it somewhere in
+ * between, however long it travelled or waited in a busy process. Calls wait in the order
+ * they asked, so one busy batch does not starve another.
  *
  * The CRM's own count wins: `observe` takes the `remaining` it reports with each answer, so
  * calls of other processes of the same account are accounted for as soon as it tells, and a
@@ -22,7 +22,7 @@ export interface RateLimit {
 export interface PacerOptions extends RateLimit {
   /** Share of `max` this process uses; the rest is left for token refreshes and others. Default 0.95. */
   share?: number;
-  /** Added to the window to absorb travel-time differences. Default 250 ms. */
+  /** Added to the window, for clocks that tick differently. Default 50 ms. */
   marginMs?: number;
   /** For tests. */
   now?: () => number;
@@ -31,14 +31,19 @@ export interface PacerOptions extends RateLimit {
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** One call counted by a pacer: `done` when its answer came (or it failed). */
+export interface PacedCall {
+  done(): void;
+}
+
 export class Pacer {
   #limit: RateLimit;
   readonly #share: number;
   readonly #marginMs: number;
   readonly #now: () => number;
   readonly #sleep: (ms: number) => Promise<void>;
-  /** Send times of the calls in the current window, oldest first. */
-  #sent: number[] = [];
+  /** When each call of the window was answered; Infinity while it is in flight. */
+  #calls: number[] = [];
   /** Nothing goes out before this (after a 429). */
   #blockedUntil = 0;
   /** The queue of waiting calls, as one promise chain. */
@@ -50,7 +55,7 @@ export class Pacer {
   constructor(options: PacerOptions) {
     this.#limit = { max: options.max, intervalMs: options.intervalMs };
     this.#share = options.share ?? 0.95;
-    this.#marginMs = options.marginMs ?? 250;
+    this.#marginMs = options.marginMs ?? 50;
     this.#now = options.now ?? Date.now;
     this.#sleep = options.sleep ?? realSleep;
   }
@@ -59,7 +64,7 @@ export class Pacer {
     return { ...this.#limit };
   }
 
-  /** Calls this process may have in flight in one window. */
+  /** Calls this process may have in one window. */
   get usable(): number {
     return Math.max(1, Math.floor(this.#limit.max * this.#share));
   }
@@ -70,22 +75,23 @@ export class Pacer {
 
   #forget(now: number): void {
     const from = now - this.#window();
-    let drop = 0;
-    while (drop < this.#sent.length && (this.#sent[drop] ?? 0) <= from) drop++;
-    if (drop > 0) this.#sent.splice(0, drop);
+    this.#calls = this.#calls.filter((at) => at > from);
   }
 
   /** How long the next call would wait now, in ms (0: it may go). */
   #waitFor(now: number): number {
     this.#forget(now);
     const blocked = Math.max(0, this.#blockedUntil - now);
-    if (this.#sent.length < this.usable) return blocked;
-    const oldest = this.#sent[this.#sent.length - this.usable] ?? now;
-    return Math.max(blocked, oldest + this.#window() - now);
+    const over = this.#calls.length - this.usable + 1;
+    if (over <= 0) return blocked;
+    const answered = this.#calls.filter(Number.isFinite).sort((a, b) => a - b);
+    // Every call of the window still in flight: look again shortly after one is answered.
+    const leaves = answered[over - 1];
+    return Math.max(blocked, leaves === undefined ? 20 : leaves + this.#window() - now);
   }
 
-  /** Resolves when one more call may go, and counts it as sent. */
-  take(): Promise<void> {
+  /** Resolves when one more call may go; the caller says when its answer came. */
+  take(): Promise<PacedCall> {
     const turn = this.#tail.then(async () => {
       for (;;) {
         const wait = this.#waitFor(this.#now());
@@ -93,17 +99,30 @@ export class Pacer {
         this.waitedMs += wait;
         await this.#sleep(wait);
       }
-      this.#sent.push(this.#now());
       this.calls++;
+      this.#calls.push(Number.POSITIVE_INFINITY);
+      let finished = false;
+      return {
+        done: () => {
+          if (finished) return;
+          finished = true;
+          // In-flight marks are all alike: one of them becomes this answer's time.
+          const mark = this.#calls.indexOf(Number.POSITIVE_INFINITY);
+          if (mark >= 0) this.#calls[mark] = this.#now();
+        },
+      };
     });
-    this.#tail = turn.catch(() => {});
+    this.#tail = turn.then(
+      () => {},
+      () => {},
+    );
     return turn;
   }
 
   /**
    * What the CRM said with an answer: its limit, and how many calls it still allows in the
-   * current window. Calls it counted that this pacer did not send (another process) are
-   * added as if sent now.
+   * current window. Calls it counted that this pacer did not make (another process) are
+   * added as if answered now.
    */
   observe(answer: {
     max?: number | undefined;
@@ -121,9 +140,8 @@ export class Pacer {
     if (answer.remaining === undefined || answer.remaining < 0) return;
     const now = this.#now();
     this.#forget(now);
-    const usedByCrm = this.#limit.max - answer.remaining;
-    const unknown = usedByCrm - this.#sent.length;
-    for (let i = 0; i < unknown; i++) this.#sent.push(now);
+    const unknown = this.#limit.max - answer.remaining - this.#calls.length;
+    for (let i = 0; i < unknown; i++) this.#calls.push(now);
   }
 
   /** The CRM refused a call for its limit: nothing goes out for `ms`. */
@@ -136,7 +154,7 @@ export class Pacer {
 export class Pacers {
   readonly #byAccount = new Map<string, Pacer>();
 
-  constructor(readonly defaults: RateLimit) {}
+  constructor(readonly defaults: PacerOptions) {}
 
   of(account: string): Pacer {
     let pacer = this.#byAccount.get(account);

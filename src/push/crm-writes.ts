@@ -3,7 +3,6 @@ import { AppError } from '../core/errors.ts';
 import { CrmError } from '../crm/errors.ts';
 import type { CrmConnector, CrmRecord, CrmSession, WriteOutcome } from '../crm/types.ts';
 import { failureEntry, type LogInput, type LogWriter } from './log-entries.ts';
-import { rememberPushed } from './records.ts';
 import type { PushSettingsRow } from './settings-service.ts';
 import type { PushSubject } from './values.ts';
 
@@ -49,6 +48,33 @@ export interface PendingUpdate {
   values: Record<string, unknown>;
 }
 
+/**
+ * CRM batch calls of one push that may be in flight at once. The connector's pacer (where the
+ * CRM has a rate limit) decides when each goes; this only lets them overlap.
+ */
+export const CHUNKS_IN_FLIGHT = 4;
+
+/** Runs `work` on every chunk, a few at a time; every chunk runs, then the first failure is thrown. */
+async function eachChunk<T>(items: readonly T[], size: number, work: (chunk: T[]) => Promise<void>) {
+  const chunks: T[][] = [];
+  for (let start = 0; start < items.length; start += size) chunks.push(items.slice(start, start + size));
+  let next = 0;
+  const failures: unknown[] = [];
+  const lane = async () => {
+    for (let chunk = chunks[next++]; chunk !== undefined; chunk = chunks[next++]) {
+      try {
+        await work(chunk);
+      } catch (error) {
+        failures.push(error);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(CHUNKS_IN_FLIGHT, chunks.length) }, lane));
+  // A call-level failure (the CRM unavailable) says more than a record's RetryLater.
+  const first = failures.find((error) => !(error instanceof RetryLater)) ?? failures[0];
+  if (first !== undefined) throw first;
+}
+
 export async function createRecords(
   ctx: AppContext,
   settings: PushSettingsRow,
@@ -59,8 +85,7 @@ export async function createRecords(
   log: LogWriter,
 ): Promise<void> {
   const object = settings.crmObject;
-  for (let start = 0; start < subjects.length; start += connector.batchSize) {
-    const chunk = subjects.slice(start, start + connector.batchSize);
+  await eachChunk(subjects, connector.batchSize, async (chunk) => {
     const outcomes = await patiently(() =>
       connector.create(
         session,
@@ -70,6 +95,7 @@ export async function createRecords(
       ),
     );
     const entries: LogInput[] = [];
+    const written: PushSubject[] = [];
     for (const [index, subject] of chunk.entries()) {
       const outcome = outcomes[index];
       if (!outcome) continue;
@@ -110,7 +136,7 @@ export async function createRecords(
           });
         }
       }
-      await rememberPushed(ctx.db, settings, subject.id, { crmObject: object, crmId: outcome.id, dealId });
+      written.push(subject);
       entries.push({
         subjectId: subject.id,
         action: 'created',
@@ -123,11 +149,25 @@ export async function createRecords(
             : dealId
               ? `Created with deal ${dealId}`
               : undefined,
+        pushed: { crmObject: object, crmId: outcome.id, dealId },
       });
       if (campaignFailure) entries.push(campaignFailure);
     }
     await log(entries);
+    observeWritten(ctx, settings, written);
     retryIfAnyRetryable(outcomes);
+  });
+}
+
+/** Referral created → CRM record written, for the histogram on /metrics. */
+function observeWritten(ctx: AppContext, settings: PushSettingsRow, subjects: PushSubject[]): void {
+  const now = Date.now();
+  for (const subject of subjects) {
+    if (!subject.referral) continue;
+    ctx.metrics.referralToCrm.observe(
+      { connection: settings.connectionId },
+      Math.max(0, now - subject.referral.createdAt.getTime()) / 1000,
+    );
   }
 }
 
@@ -158,6 +198,7 @@ export async function updateRecords(
       }));
       const outcomes = await patiently(() => connector.update(session, object, targets));
       const entries: LogInput[] = [];
+      const written: PushSubject[] = [];
       for (const [index, update] of chunk.entries()) {
         const outcome = outcomes[index];
         const target = targets[index];
@@ -172,7 +213,7 @@ export async function updateRecords(
           );
           continue;
         }
-        await rememberPushed(ctx.db, settings, update.subject.id, { crmObject: object, crmId: target.id });
+        written.push(update.subject);
         entries.push({
           subjectId: update.subject.id,
           action: 'updated',
@@ -182,9 +223,11 @@ export async function updateRecords(
           message: `The email already matches ${object} ${target.id}; ${
             settings.existingPolicy === 'fill_blank' ? 'filled blank fields' : 'overwrote mapped fields'
           }: ${Object.keys(target.values).join(', ')}`,
+          pushed: { crmObject: object, crmId: target.id },
         });
       }
       await log(entries);
+      observeWritten(ctx, settings, written);
       retryIfAnyRetryable(outcomes);
     }
   }

@@ -8,7 +8,7 @@ import { findReferrals } from '../referrals/service.ts';
 import { createRecords, type PendingUpdate, patiently, RetryLater, updateRecords } from './crm-writes.ts';
 import { EXISTING_POLICIES } from './existing-policies.ts';
 import { alreadyPushed, type LogInput, type LogWriter, logWriter } from './log-entries.ts';
-import { pushedThrough, rememberPushed } from './records.ts';
+import { pushedThrough } from './records.ts';
 import type { PushSettingsRow } from './settings-service.ts';
 import { crmValues, effectiveMappings, emailField, type PushSubject } from './values.ts';
 
@@ -60,12 +60,16 @@ async function loadSubjects(
 /**
  * Pushes `subjectIds` through one setting. Subjects it already pushed are not pushed again;
  * those in `requested` (a person asked for this push) get a `skipped` entry naming the record.
+ * `retried` names the subjects an earlier attempt may have written without remembering (a
+ * retried job, a person's retry, a resumed wait): only those are looked for in the CRM by
+ * their referral ID. Default: all of them.
  */
 export async function pushSubjects(
   ctx: AppContext,
   settings: PushSettingsRow,
   subjectIds: string[],
   requested: ReadonlySet<string> = new Set(),
+  retried: ReadonlySet<string> | 'all' = 'all',
 ): Promise<void> {
   const unique = [...new Set(subjectIds)];
   if (unique.length === 0) return;
@@ -89,7 +93,7 @@ export async function pushSubjects(
 
   try {
     await withCrm(ctx, settings.connectionId, (session, connector) =>
-      pushThroughCrm(ctx, settings, subjects, session, connector, log),
+      pushThroughCrm(ctx, settings, subjects, retried, session, connector, log),
     );
   } catch (error) {
     if (error instanceof RetryLater) throw error.crmError;
@@ -136,6 +140,7 @@ async function pushThroughCrm(
   ctx: AppContext,
   settings: PushSettingsRow,
   subjects: PushSubject[],
+  retried: ReadonlySet<string> | 'all',
   session: CrmSession,
   connector: CrmConnector,
   log: LogWriter,
@@ -148,24 +153,25 @@ async function pushThroughCrm(
   );
   let open = subjects;
 
-  // An interrupted earlier attempt may have created the record without remembering it.
+  // An interrupted earlier attempt may have created the record without remembering it. A
+  // first attempt has no earlier one: it is not searched for (one CRM call per batch saved).
   const referralIdField = settings.subject === 'referral' ? settings.systemFields.referralId : undefined;
-  if (referralIdField) {
+  const suspects = open.filter((subject) => retried === 'all' || retried.has(subject.id));
+  if (referralIdField && suspects.length > 0) {
     const found = await patiently(() =>
       connector.findBy(
         session,
         object,
         referralIdField,
-        open.map((subject) => subject.id),
+        suspects.map((subject) => subject.id),
         [referralIdField],
       ),
     );
     const byReferral = new Map(found.map((record) => [String(record.values[referralIdField] ?? ''), record]));
     const adopted: LogInput[] = [];
-    for (const subject of open) {
+    for (const subject of suspects) {
       const record = byReferral.get(subject.id);
       if (!record) continue;
-      await rememberPushed(ctx.db, settings, subject.id, { crmObject: object, crmId: record.id });
       adopted.push({
         subjectId: subject.id,
         action: 'created',
@@ -173,6 +179,7 @@ async function pushThroughCrm(
         crmId: record.id,
         crmUrl: url(object, record.id),
         message: 'Found in the CRM by its referral ID: an earlier attempt created it',
+        pushed: { crmObject: object, crmId: record.id },
       });
     }
     await log(adopted);

@@ -40,17 +40,21 @@ async function link(ctx: AppContext, settings: PushSettingsRow, match: ExistingM
   });
 }
 
+/** Nothing written: the entry links the subject to the matched record (remembered with it). */
 function skipped(match: ExistingMatch, message: string): PolicyOutcome {
-  return { kind: 'logged', entry: skippedEntry(match.subject.id, match.target, message) };
+  const entry = skippedEntry(match.subject.id, match.target, message);
+  return {
+    kind: 'logged',
+    entry: { ...entry, pushed: { crmObject: match.target.object, crmId: match.target.id } },
+  };
 }
 
 /** Every existing-record policy; a policy without a handler is a compile error. */
 export const EXISTING_POLICIES: Record<ExistingRecordPolicy, PolicyHandler> = {
-  do_nothing: async (ctx, settings, match) => {
-    await link(ctx, settings, match);
+  do_nothing: async (_ctx, _settings, match) => {
     return skipped(match, `The email already matches ${match.about}; policy do_nothing`);
   },
-  fill_blank: async (ctx, settings, match) => {
+  fill_blank: async (_ctx, _settings, match) => {
     const blanks = Object.fromEntries(
       Object.entries(match.values).filter(([field]) => {
         const current = match.record.values[field];
@@ -58,13 +62,13 @@ export const EXISTING_POLICIES: Record<ExistingRecordPolicy, PolicyHandler> = {
       }),
     );
     if (Object.keys(blanks).length > 0) return { kind: 'update', values: blanks };
-    await link(ctx, settings, match);
     return skipped(match, `The email already matches ${match.about}, which has no blank mapped field`);
   },
   overwrite: async (_ctx, _settings, match) => ({ kind: 'update', values: match.values }),
   deny: async (ctx, settings, match) => {
     const created = match.record.createdAt;
     const age = created ? Date.now() - created.getTime() : Number.POSITIVE_INFINITY;
+    // Remembered before the milestone moves, so a retry after a crash does not deny twice.
     await link(ctx, settings, match);
     // A younger record was probably made for this very referral by another integration.
     if (age < settings.denyGraceMinutes * 60_000) {

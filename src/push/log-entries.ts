@@ -2,6 +2,7 @@ import { and, asc, eq, inArray, isNotNull } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { newId } from '../core/ids.ts';
 import type { WriteOutcome } from '../crm/types.ts';
+import { rememberPushedMany } from './records.ts';
 import type { PushSettingsRow } from './settings-service.ts';
 import { pushLog, type pushRecords } from './tables.ts';
 
@@ -18,14 +19,28 @@ export interface LogInput {
   crmCode?: string | undefined;
   message?: string | undefined;
   retryable?: boolean;
+  /**
+   * The record the subject became or was linked to: remembered in push_records in the same
+   * transaction as the entry, so it is never created twice.
+   */
+  pushed?: { crmObject: string; crmId: string; dealId?: string | undefined } | undefined;
 }
 
 export type LogWriter = (entries: LogInput[]) => Promise<void>;
 
+/**
+ * Writes a push's entries, and the records they remember, with one multi-row insert each in
+ * one transaction; a failure no retry can fix also raises `push.failed`.
+ */
 export function logWriter(ctx: AppContext, settings: PushSettingsRow): LogWriter {
   return async (entries) => {
     if (entries.length === 0) return;
     await ctx.db.transaction(async (tx) => {
+      await rememberPushedMany(
+        tx,
+        settings,
+        entries.flatMap((entry) => (entry.pushed ? [{ subjectId: entry.subjectId, ...entry.pushed }] : [])),
+      );
       const rows = entries.map((entry) => ({
         id: newId('pushLog'),
         workspaceId: settings.workspaceId,

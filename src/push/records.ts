@@ -63,24 +63,48 @@ export async function pushedThrough(
     .where(and(eq(pushRecords.settingsId, settingsId), inArray(pushRecords.subjectId, subjectIds)));
 }
 
-/** Remembers which CRM record a subject became, so it is never created twice. */
+/** A subject and the CRM record it became. */
+export interface PushedRecord {
+  subjectId: string;
+  crmObject: string;
+  crmId: string;
+  dealId?: string | undefined;
+}
+
+/**
+ * Remembers which CRM record each subject became, so none is created twice: one multi-row
+ * insert, inside the caller's transaction when given one. A subject remembered before keeps
+ * its first record.
+ */
+export async function rememberPushedMany(
+  db: Db,
+  settings: { id: string; workspaceId: string },
+  records: readonly PushedRecord[],
+): Promise<void> {
+  if (records.length === 0) return;
+  await db
+    .insert(pushRecords)
+    .values(
+      records.map((record) => ({
+        settingsId: settings.id,
+        subjectId: record.subjectId,
+        workspaceId: settings.workspaceId,
+        crmObject: record.crmObject,
+        crmId: record.crmId,
+        dealId: record.dealId ?? null,
+      })),
+    )
+    .onConflictDoNothing();
+}
+
+/** Remembers one subject's record (see `rememberPushedMany`). */
 export async function rememberPushed(
   db: Db,
   settings: { id: string; workspaceId: string },
   subjectId: string,
   record: { crmObject: string; crmId: string; dealId?: string | undefined },
 ): Promise<void> {
-  await db
-    .insert(pushRecords)
-    .values({
-      settingsId: settings.id,
-      subjectId,
-      workspaceId: settings.workspaceId,
-      crmObject: record.crmObject,
-      crmId: record.crmId,
-      dealId: record.dealId ?? null,
-    })
-    .onConflictDoNothing();
+  await rememberPushedMany(db, settings, [{ subjectId, ...record }]);
 }
 
 /** For each of these CRM records, the referrals or members pushed as it (a batch's `subjectsPushedAs`). */

@@ -9,20 +9,32 @@ import { pushSettings } from './tables.ts';
 
 type PushEvent = 'referral.created' | 'member.created' | 'push.requested' | 'connection.reconnected';
 
+interface Group {
+  settings: PushSettingsRow;
+  ids: Set<string>;
+  /** Subjects a person asked to push again, whose attempt is logged even when already pushed. */
+  requested: Set<string>;
+  /** Subjects an earlier attempt may have written without remembering. */
+  retried: Set<string>;
+}
+
 /**
- * Turns a batch of events into subjects per push setting. `requested` holds the subjects a
- * person asked to push again (a retry), whose attempt is logged even when already pushed.
+ * Turns a batch of events into subjects per push setting. A new referral or member is on its
+ * first attempt unless its job ran before (`retried`: event IDs); a person's retry and a
+ * resumed wait may follow an attempt that wrote to the CRM.
  */
-async function plan(app: AppContext, jobs: Array<EventJob<PushEvent>>) {
-  const groups = new Map<string, { settings: PushSettingsRow; ids: Set<string>; requested: Set<string> }>();
-  const add = (settings: PushSettingsRow, id: string, requested = false) => {
+async function plan(app: AppContext, jobs: Array<EventJob<PushEvent>>, retried: ReadonlySet<string>) {
+  const groups = new Map<string, Group>();
+  const add = (settings: PushSettingsRow, id: string, how: { requested?: boolean; again: boolean }) => {
     const group = groups.get(settings.id) ?? {
       settings,
       ids: new Set<string>(),
       requested: new Set<string>(),
+      retried: new Set<string>(),
     };
     group.ids.add(id);
-    if (requested) group.requested.add(id);
+    if (how.requested) group.requested.add(id);
+    if (how.again) group.retried.add(id);
     groups.set(settings.id, group);
   };
   const settingsCache = new Map<string, PushSettingsRow[]>();
@@ -33,15 +45,18 @@ async function plan(app: AppContext, jobs: Array<EventJob<PushEvent>>) {
     return cached;
   };
   for (const job of jobs) {
+    const again = retried.has(job.eventId);
     switch (job.type) {
       case 'referral.created': {
         const { payload } = job;
-        for (const settings of await active(payload.programId, 'referral')) add(settings, payload.referralId);
+        for (const settings of await active(payload.programId, 'referral'))
+          add(settings, payload.referralId, { again });
         break;
       }
       case 'member.created': {
         const { payload } = job;
-        for (const settings of await active(payload.programId, 'member')) add(settings, payload.memberId);
+        for (const settings of await active(payload.programId, 'member'))
+          add(settings, payload.memberId, { again });
         break;
       }
       case 'push.requested': {
@@ -50,7 +65,7 @@ async function plan(app: AppContext, jobs: Array<EventJob<PushEvent>>) {
           .select()
           .from(pushSettings)
           .where(and(eq(pushSettings.id, payload.settingsId), eq(pushSettings.workspaceId, job.workspaceId)));
-        if (settings) add(settings, payload.subjectId, true);
+        if (settings) add(settings, payload.subjectId, { requested: true, again: true });
         break;
       }
       case 'connection.reconnected': {
@@ -63,7 +78,7 @@ async function plan(app: AppContext, jobs: Array<EventJob<PushEvent>>) {
             .select()
             .from(pushSettings)
             .where(eq(pushSettings.id, item.settingsId));
-          if (settings?.enabled) add(settings, item.subjectId);
+          if (settings?.enabled) add(settings, item.subjectId, { again: true });
         }
         break;
       }
@@ -90,21 +105,25 @@ export const pushSubscriber = defineSubscriber<PushEvent>({
       where ${pushSettings.programId} = ${job.payload.programId} and ${pushSettings.subject} = ${subject}
         and ${pushSettings.enabled})`;
   },
-  batchSize: 200,
+  // A backlog batch is several CRM batch calls, in flight together (CHUNKS_IN_FLIGHT) under
+  // the CRM's pacer. One batch at a time per worker: a trickle of new referrals is gathered
+  // into fewer, fuller batches, and one subject is never pushed by two batches at once.
+  batchSize: 400,
   // A full batch is a few bulk CRM calls per push setting.
   expireInSeconds: 120,
   retryLimit: 12,
   retryDelay: 5,
   retryDelayMax: 900,
   handle: async (job, context) => {
-    for (const group of await plan(context.app, [job]))
-      await pushSubjects(context.app, group.settings, [...group.ids], group.requested);
+    const retried = new Set(context.retryCount > 0 ? [job.eventId] : []);
+    for (const group of await plan(context.app, [job], retried))
+      await pushSubjects(context.app, group.settings, [...group.ids], group.requested, group.retried);
   },
   handleBatch: async (jobs, context) => {
     let retryable: unknown;
-    for (const group of await plan(context.app, jobs)) {
+    for (const group of await plan(context.app, jobs, context.retried)) {
       try {
-        await pushSubjects(context.app, group.settings, [...group.ids], group.requested);
+        await pushSubjects(context.app, group.settings, [...group.ids], group.requested, group.retried);
       } catch (error) {
         retryable = error;
       }

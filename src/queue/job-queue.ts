@@ -174,9 +174,12 @@ export class JobQueue {
             const end = this.#metrics.jobDuration.startTimer({ queue });
             const controller = new AbortController();
             try {
+              const retried = new Set(
+                jobs.filter((job) => job.retryCount > 0).map((job) => job.data.eventId),
+              );
               await handleBatch(
                 jobs.map((job) => job.data),
-                { app: context, signal: controller.signal },
+                { app: context, signal: controller.signal, retried },
               );
               this.#metrics.jobsTotal.inc({ queue, outcome: 'completed' }, jobs.length);
             } catch (error) {

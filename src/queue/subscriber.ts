@@ -12,6 +12,12 @@ export interface JobContext {
   signal: AbortSignal;
 }
 
+/** What a batch handler gets besides its jobs. */
+export interface BatchContext extends Omit<JobContext, 'jobId' | 'retryCount'> {
+  /** Event IDs of the batch's jobs that ran before (a retry, or a worker that died). */
+  retried: ReadonlySet<string>;
+}
+
 /**
  * A queue fed by domain events. Its handler must be idempotent: a job can run more than once
  * (a crash after the work but before completion is recorded). A thrown error retries the
@@ -28,7 +34,7 @@ export interface EventSubscriber<E extends EventType = EventType> {
    * (a backlog becomes a few batched CRM calls). A throw retries every job of the batch, so
    * the handler must be idempotent per job, as `handle` is.
    */
-  handleBatch?(jobs: Array<EventJob<E>>, context: Omit<JobContext, 'jobId' | 'retryCount'>): Promise<void>;
+  handleBatch?(jobs: Array<EventJob<E>>, context: BatchContext): Promise<void>;
   /**
    * When given, the event is enqueued to this queue only if this condition (a boolean SQL
    * expression over the subscriber's own tables) holds inside the emitting transaction, e.g.

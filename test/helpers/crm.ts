@@ -163,3 +163,18 @@ export class SandboxHubspot {
     return created.body.connection.id;
   }
 }
+
+/** A HubSpot portal connected, its system properties made, and a program pushing referrals to contacts. */
+export async function hubspotPushProgram(testApp: TestApp, api: ApiClient, name: string) {
+  const hs = await SandboxHubspot.createPortal(testApp);
+  const connectionId = await hs.connect(api);
+  await api.post(`/api/v1/connections/${connectionId}/fields`, { object: 'contacts' });
+  const programId = (await api.post<{ id: string }>('/api/v1/programs', { name })).body.id;
+  const settings = await api.post<{ id: string }>('/api/v1/push-settings', {
+    programId,
+    connectionId,
+    crmObject: 'contacts',
+  });
+  if (settings.status !== 201) throw new Error(`push settings: ${JSON.stringify(settings.body)}`);
+  return { hs, connectionId, programId, settingsId: settings.body.id };
+}

@@ -44,7 +44,8 @@ export const MAX_API_CALL_ATTEMPTS = 6;
 
 /**
  * Calls per portal per rolling window, until the portal's headers tell its own (apps on paid
- * tiers get more); and the search endpoints' limit, which has no headers.
+ * tiers get more); and the search endpoints' limit (documented as five per second per
+ * token; four are used), which has no headers.
  */
 export const RATE_LIMIT = { max: 100, intervalMs: 10_000 } as const;
 export const SEARCH_RATE_LIMIT = { max: 4, intervalMs: 1000 } as const;

@@ -13,7 +13,9 @@ import { RATE_LIMIT, SEARCH_RATE_LIMIT } from './facts.ts';
  */
 
 const all = new Pacers(RATE_LIMIT);
-const searches = new Pacers(SEARCH_RATE_LIMIT);
+// The search limit is per second and answers carry no headers for it: used in full, with a
+// small margin.
+const searches = new Pacers({ ...SEARCH_RATE_LIMIT, share: 1 });
 
 interface PortalPacers {
   all: Pacer;
@@ -54,8 +56,8 @@ function pacedCall(pacers: PortalPacers, target: Record<string, unknown>, name: 
   const twin = target[`${name}WithHttpInfo`];
   const plain = target[name] as Method;
   return async (...args: unknown[]) => {
-    if (search) await pacers.search.take();
-    await pacers.all.take();
+    const searching = search ? await pacers.search.take() : undefined;
+    const call = await pacers.all.take();
     try {
       if (typeof twin !== 'function') return await Reflect.apply(plain, target, args);
       const info = (await Reflect.apply(twin as Method, target, args)) as {
@@ -69,6 +71,9 @@ function pacedCall(pacers: PortalPacers, target: Record<string, unknown>, name: 
       const failure = error as { code?: unknown; headers?: unknown };
       observe(pacers, typeof failure.code === 'number' ? failure.code : undefined, failure.headers);
       throw error;
+    } finally {
+      call.done();
+      searching?.done();
     }
   };
 }
