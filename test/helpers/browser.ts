@@ -38,6 +38,10 @@ export const screenshotDir = join(import.meta.dirname, '..', '..', 'test-results
 
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(screenshotDir, { recursive: true });
+  // From the top, so the sticky sidebar sits where a person sees it.
+  await page.evaluate(() =>
+    (globalThis as unknown as { scrollTo(x: number, y: number): void }).scrollTo(0, 0),
+  );
   await page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage: true });
 }
 
