@@ -47,7 +47,7 @@ async function userOf(role: 'admin' | 'viewer', workspaceId: string): Promise<st
   return email;
 }
 
-describe.runIf(availability.run)('the console in a real browser', { timeout: 240_000 }, () => {
+describe.runIf(availability.run)('the console in a real browser', { timeout: 600_000 }, () => {
   beforeAll(async () => {
     const bundle = await ensureBundle();
     if (bundle.built) console.log(`console bundle built in ${bundle.ms} ms`);
@@ -126,7 +126,7 @@ describe.runIf(availability.run)('the console in a real browser', { timeout: 240
   });
 
   it('runs a program: custom milestones, a member, a referral, a move with feedback, the dashboard', async () => {
-    const { id: workspaceId } = await testApp.newWorkspace('Acme referrals');
+    const { id: workspaceId, api } = await testApp.newWorkspace('Acme referrals');
     const email = await userOf('admin', workspaceId);
     const page = await newPage();
     await signInAs(page, email);
@@ -161,8 +161,25 @@ describe.runIf(availability.run)('the console in a real browser', { timeout: 240
         .getByLabel(/^Code of milestone \d$/)
         .evaluateAll((inputs) => inputs.map((input) => (input as unknown as { value: string }).value)),
     ).toEqual(['submitted', 'demo', 'qualified', 'won', 'lost']);
+    // Dragging a row reorders too: Lost dropped on Won goes before it.
+    await page.locator('.reorder-item').nth(4).dragTo(page.locator('.reorder-item').nth(3));
+    await page.getByText('Lost moved to position 4 of 5').waitFor({ state: 'attached' });
+    await page.getByRole('button', { name: 'Save program' }).first().click();
+    await page.getByRole('status').filter({ hasText: 'Program saved.' }).first().waitFor();
+    const saved = await api.get<{ milestones: Array<{ code: string }> }>(`/api/v1/programs/${programId}`);
+    expect(saved.body.milestones.map((m) => m.code)).toEqual([
+      'submitted',
+      'demo',
+      'qualified',
+      'lost',
+      'won',
+    ]);
     await expectAccessible(page, 'program');
     await screenshot(page, '05-program-edit');
+    await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Programs' }).click();
+    await page.getByRole('link', { name: 'Partner program' }).waitFor();
+    await expectAccessible(page, 'programs');
+    await screenshot(page, '05b-programs');
 
     // A member, then a referral they made.
     await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Members' }).click();
@@ -180,6 +197,11 @@ describe.runIf(availability.run)('the console in a real browser', { timeout: 240
     await page.getByRole('button', { name: 'Copy the referral link' }).waitFor();
     await expectAccessible(page, 'member');
     await screenshot(page, '07-member');
+    await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Members' }).click();
+    await page.getByLabel('Search').fill('paula');
+    await page.getByRole('link', { name: 'Paula Partner' }).waitFor();
+    await expectAccessible(page, 'members');
+    await screenshot(page, '07b-members');
 
     await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Referrals' }).click();
     await page.getByText(/No referrals yet/).waitFor();
@@ -256,6 +278,13 @@ describe.runIf(availability.run)('the console in a real browser', { timeout: 240
     await page.getByRole('cell', { name: 'viewer.friend@example.com', exact: true }).waitFor();
     await expectAccessible(page, 'users');
     await screenshot(page, '13-users');
+
+    // A page that cannot load says so, with a way to try again.
+    await page.goto('/referrals/ref_doesnotexist');
+    await page.getByRole('alert').filter({ hasText: 'Referral ref_doesnotexist was not found' }).waitFor();
+    await page.getByRole('button', { name: 'Try again' }).waitFor();
+    await expectAccessible(page, 'error state');
+    await screenshot(page, '13b-error-state');
 
     await page
       .getByRole('navigation', { name: 'Console' })

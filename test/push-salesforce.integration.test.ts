@@ -162,8 +162,9 @@ describe('pushing referrals as Leads', () => {
     expect(entry.crmId).toMatch(/^00Q/);
     const shown = await api.get<{ crmRecords: unknown[] }>(`/api/v1/referrals/${referral.id}`);
     expect(shown.body.crmRecords).toEqual([
-      { connectionId, crmObject: 'Lead', crmId: entry.crmId, dealId: null },
+      { connectionId, crmObject: 'Lead', crmId: entry.crmId, dealId: null, url: entry.crmUrl },
     ]);
+    expect(entry.crmUrl).toContain(entry.crmId);
     const lead = (await crm.sobject('Lead').retrieve(entry.crmId ?? '')) as Record<string, unknown>;
     expect(lead).toMatchObject({
       FirstName: 'Bob',

@@ -83,11 +83,14 @@ export async function launchChromium(hosts: string[] = []): Promise<BrowserSessi
 }
 
 export const screenshotDir = join(import.meta.dirname, '..', '..', 'test-results', 'screenshots');
-const SCREENSHOTS = screenshotDir;
 
 export async function screenshot(page: Page, name: string): Promise<void> {
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  mkdirSync(screenshotDir, { recursive: true });
+  // From the top, so the sticky sidebar sits where a person sees it.
+  await page.evaluate(() =>
+    (globalThis as unknown as { scrollTo(x: number, y: number): void }).scrollTo(0, 0),
+  );
+  await page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage: true });
 }
 
 /** A tiny web server on loopback serving the pages in `pages` by path. */

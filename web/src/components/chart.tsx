@@ -1,4 +1,5 @@
 import { useId } from 'react';
+import { TableHead } from './ui.tsx';
 
 export interface Bar {
   label: string;
@@ -130,12 +131,7 @@ export function DayChart(props: { title: string; days: Array<{ day: string; coun
       </svg>
       <table className="visually-hidden">
         <caption>{props.title}</caption>
-        <thead>
-          <tr>
-            <th scope="col">Day</th>
-            <th scope="col">Referrals</th>
-          </tr>
-        </thead>
+        <TableHead columns={['Day', 'Referrals']} />
         <tbody>
           {props.days
             .filter((day) => day.count > 0)

@@ -200,3 +200,39 @@ export function RowLabel(props: { visible: string; context: string }) {
     </>
   );
 }
+
+/** A table's header row; a column named `''` is announced as "Actions" but shows nothing. */
+export function TableHead(props: { columns: string[] }) {
+  return (
+    <thead>
+      <tr>
+        {props.columns.map((column) => (
+          <th scope="col" key={column || 'actions'}>
+            {column || <span className="visually-hidden">Actions</span>}
+          </th>
+        ))}
+      </tr>
+    </thead>
+  );
+}
+
+/** A destructive action: asks first, then runs. */
+export function DangerButton(props: {
+  label: string;
+  question: string;
+  onConfirm: () => void;
+  children: ReactNode;
+}) {
+  return (
+    <button
+      type="button"
+      className="button button-small button-danger"
+      aria-label={props.label}
+      onClick={() => {
+        if (window.confirm(props.question)) props.onConfirm();
+      }}
+    >
+      {props.children}
+    </button>
+  );
+}

@@ -1,7 +1,16 @@
 import { type FormEvent, useState } from 'react';
 import { api } from '../api.ts';
 import { DataState, useLoad } from '../components/data.tsx';
-import { CopyButton, formatDate, Notice, PageHeader, TextField, useSubmit } from '../components/ui.tsx';
+import {
+  CopyButton,
+  DangerButton,
+  formatDate,
+  Notice,
+  PageHeader,
+  TableHead,
+  TextField,
+  useSubmit,
+} from '../components/ui.tsx';
 import { useTitle } from '../router.tsx';
 import { useCanWrite } from '../session.tsx';
 import type { ApiKeyView, CreatedApiKeyView } from '../types.ts';
@@ -65,15 +74,7 @@ export function ApiKeysPage() {
         {(page) => (
           <table className="table">
             <caption className="visually-hidden">API keys</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Starts with</th>
-                <th scope="col">Created</th>
-                <th scope="col">Last used</th>
-                <th scope="col">Status</th>
-              </tr>
-            </thead>
+            <TableHead columns={['Name', 'Starts with', 'Created', 'Last used', 'Status']} />
             <tbody>
               {page.data.map((key) => (
                 <tr key={key.id}>
@@ -87,23 +88,18 @@ export function ApiKeysPage() {
                     {key.revokedAt ? (
                       `Revoked ${formatDate(key.revokedAt)}`
                     ) : canWrite ? (
-                      <button
-                        type="button"
-                        className="button button-small button-danger"
-                        aria-label={`Revoke ${key.name}`}
-                        onClick={() => {
-                          if (
-                            !window.confirm(`Revoke “${key.name}”? Anything using it stops working at once.`)
-                          )
-                            return;
+                      <DangerButton
+                        label={`Revoke ${key.name}`}
+                        question={`Revoke “${key.name}”? Anything using it stops working at once.`}
+                        onConfirm={() =>
                           void revoke.run(async () => {
                             await api.delete(`/api-keys/${key.id}`);
                             loaded.reload();
-                          });
-                        }}
+                          })
+                        }
                       >
                         Revoke
-                      </button>
+                      </DangerButton>
                     ) : (
                       'Active'
                     )}

@@ -2,7 +2,7 @@ import { api } from '../api.ts';
 import { BarChart, DayChart } from '../components/chart.tsx';
 import { DataState, useLoad } from '../components/data.tsx';
 import { usePrograms } from '../components/programs.tsx';
-import { Badge, formatDate, PageHeader, SelectField, TextField } from '../components/ui.tsx';
+import { Badge, formatDate, PageHeader, SelectField, TableHead, TextField } from '../components/ui.tsx';
 import { Link, setQuery, useLocation, useTitle } from '../router.tsx';
 import type { DashboardView } from '../types.ts';
 
@@ -97,15 +97,7 @@ export function DashboardPage() {
               ) : (
                 <table className="table">
                   <caption className="visually-hidden">Connection health</caption>
-                  <thead>
-                    <tr>
-                      <th scope="col">Connection</th>
-                      <th scope="col">Status</th>
-                      <th scope="col">Last success</th>
-                      <th scope="col">Last event</th>
-                      <th scope="col">Last error</th>
-                    </tr>
-                  </thead>
+                  <TableHead columns={['Connection', 'Status', 'Last success', 'Last event', 'Last error']} />
                   <tbody>
                     {data.connections.map((connection) => (
                       <tr key={connection.id}>

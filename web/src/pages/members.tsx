@@ -3,6 +3,7 @@ import { api } from '../api.ts';
 import { CustomFieldInputs } from '../components/custom-fields.tsx';
 import { DataState } from '../components/data.tsx';
 import { Pager, useCursorPages } from '../components/pager.tsx';
+import { PersonFields, type PersonValues, personBody } from '../components/person-fields.tsx';
 import { NeedsProgram, usePrograms } from '../components/programs.tsx';
 import {
   formatDate,
@@ -10,6 +11,7 @@ import {
   PageHeader,
   personName,
   SelectField,
+  TableHead,
   TextField,
   useSubmit,
 } from '../components/ui.tsx';
@@ -68,15 +70,7 @@ export function MembersPage() {
         {(page) => (
           <table className="table">
             <caption className="visually-hidden">Members, page {paging.page}</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Email</th>
-                <th scope="col">Referral code</th>
-                <th scope="col">Program</th>
-                <th scope="col">Added</th>
-              </tr>
-            </thead>
+            <TableHead columns={['Name', 'Email', 'Referral code', 'Program', 'Added']} />
             <tbody>
               {page.data.map((member) => (
                 <tr key={member.id}>
@@ -112,9 +106,7 @@ export function NewMemberPage() {
 
 function MemberForm(props: { programs: ProgramView[] }) {
   const [programId, setProgramId] = useState(props.programs[0]?.id ?? '');
-  const [firstName, setFirstName] = useState('');
-  const [lastName, setLastName] = useState('');
-  const [email, setEmail] = useState('');
+  const [person, setPerson] = useState<PersonValues>({ firstName: '', lastName: '', email: '' });
   const [referralCode, setReferralCode] = useState('');
   const [customFields, setCustomFields] = useState<Record<string, unknown>>({});
   const submit = useSubmit();
@@ -124,9 +116,7 @@ function MemberForm(props: { programs: ProgramView[] }) {
     void submit.run(async () => {
       const member = await api.post<MemberView>('/members', {
         programId,
-        firstName: firstName || null,
-        lastName: lastName || null,
-        email: email || null,
+        ...personBody(person),
         ...(referralCode ? { referralCode } : {}),
         customFields,
       });
@@ -136,32 +126,13 @@ function MemberForm(props: { programs: ProgramView[] }) {
   return (
     <form className="card form" onSubmit={onSubmit} aria-label="New member">
       <Notice error={submit.error} />
-      <SelectField
-        label="Program"
-        value={programId}
-        onChange={setProgramId}
-        options={props.programs.map((p) => ({ value: p.id, label: p.name }))}
-      />
-      <div className="row-fields">
-        <TextField
-          label="First name"
-          value={firstName}
-          onChange={setFirstName}
-          error={submit.fieldError('firstName')}
-        />
-        <TextField
-          label="Last name"
-          value={lastName}
-          onChange={setLastName}
-          error={submit.fieldError('lastName')}
-        />
-      </div>
-      <TextField
-        label="Email"
-        type="email"
-        value={email}
-        onChange={setEmail}
-        error={submit.fieldError('email')}
+      <PersonFields
+        programs={props.programs}
+        programId={programId}
+        onProgram={setProgramId}
+        values={person}
+        onChange={setPerson}
+        fieldError={submit.fieldError}
       />
       <TextField
         label="Referral code"

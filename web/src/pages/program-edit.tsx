@@ -22,6 +22,22 @@ const defaults: Milestone[] = [
   { code: 'lost', label: 'Lost', kind: 'denied' },
 ];
 
+/** A milestone code from a label: `Demo booked` → `demo_booked`. */
+function codeOf(label: string): string {
+  return label
+    .toLowerCase()
+    .normalize('NFKD')
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^[^a-z]+|_+$/g, '')
+    .slice(0, 50);
+}
+
+/** Saved milestones keep their code (referrals point at it); new ones follow their label. */
+function codeFollows(milestone: Milestone, saved: readonly Milestone[]): boolean {
+  if (saved.some((m) => m.code === milestone.code)) return false;
+  return milestone.code === '' || milestone.code === codeOf(milestone.label);
+}
+
 export function ProgramEditPage(props: { id?: string | undefined }) {
   const loaded = useLoad(
     () => (props.id ? api.get<ProgramView>(`/programs/${props.id}`) : Promise.resolve(undefined)),
@@ -117,7 +133,15 @@ function ProgramForm(props: { program: ProgramView | undefined }) {
               <TextField
                 label={<RowLabel visible="Label" context={`of milestone ${index + 1}`} />}
                 value={milestone.label}
-                onChange={(label) => setMilestone(index, { label })}
+                onChange={(label) =>
+                  // A new milestone's code follows its label until the code is edited by hand.
+                  setMilestone(
+                    index,
+                    codeFollows(milestone, program?.milestones ?? [])
+                      ? { label, code: codeOf(label) }
+                      : { label },
+                  )
+                }
                 error={submit.fieldError(`milestones.${index}.label`)}
               />
               <SelectField

@@ -1,6 +1,6 @@
 import { DataState } from '../components/data.tsx';
 import { usePrograms } from '../components/programs.tsx';
-import { formatDate, PageHeader } from '../components/ui.tsx';
+import { formatDate, PageHeader, TableHead } from '../components/ui.tsx';
 import { Link, useTitle } from '../router.tsx';
 import { useCanWrite } from '../session.tsx';
 
@@ -30,14 +30,7 @@ export function ProgramsPage() {
         {(page) => (
           <table className="table">
             <caption className="visually-hidden">Programs</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Milestones</th>
-                <th scope="col">Custom fields</th>
-                <th scope="col">Created</th>
-              </tr>
-            </thead>
+            <TableHead columns={['Name', 'Milestones', 'Custom fields', 'Created']} />
             <tbody>
               {page.data.map((program) => (
                 <tr key={program.id}>

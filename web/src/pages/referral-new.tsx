@@ -1,8 +1,9 @@
 import { type FormEvent, useState } from 'react';
 import { api } from '../api.ts';
 import { CustomFieldInputs } from '../components/custom-fields.tsx';
+import { PersonFields, personBody } from '../components/person-fields.tsx';
 import { NeedsProgram } from '../components/programs.tsx';
-import { Notice, PageHeader, SelectField, TextField, useSubmit } from '../components/ui.tsx';
+import { Notice, PageHeader, TextField, useSubmit } from '../components/ui.tsx';
 import { navigate, useTitle } from '../router.tsx';
 import type { ProgramView, ReferralView } from '../types.ts';
 
@@ -35,9 +36,7 @@ function ReferralForm(props: { programs: ProgramView[] }) {
     void submit.run(async () => {
       const referral = await api.post<ReferralView>('/referrals', {
         programId,
-        firstName: values.firstName || null,
-        lastName: values.lastName || null,
-        email: values.email || null,
+        ...personBody(values),
         company: values.company || null,
         phone: values.phone || null,
         ...(values.referralCode ? { referralCode: values.referralCode } : {}),
@@ -49,32 +48,13 @@ function ReferralForm(props: { programs: ProgramView[] }) {
   return (
     <form className="card form" onSubmit={onSubmit} aria-label="New referral">
       <Notice error={submit.error} />
-      <SelectField
-        label="Program"
-        value={programId}
-        onChange={setProgramId}
-        options={props.programs.map((p) => ({ value: p.id, label: p.name }))}
-      />
-      <div className="row-fields">
-        <TextField
-          label="First name"
-          value={values.firstName}
-          onChange={set('firstName')}
-          error={submit.fieldError('firstName')}
-        />
-        <TextField
-          label="Last name"
-          value={values.lastName}
-          onChange={set('lastName')}
-          error={submit.fieldError('lastName')}
-        />
-      </div>
-      <TextField
-        label="Email"
-        type="email"
-        value={values.email}
-        onChange={set('email')}
-        error={submit.fieldError('email')}
+      <PersonFields
+        programs={props.programs}
+        programId={programId}
+        onProgram={setProgramId}
+        values={values}
+        onChange={(person) => setValues({ ...values, ...person })}
+        fieldError={submit.fieldError}
       />
       <div className="row-fields">
         <TextField

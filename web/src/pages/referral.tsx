@@ -9,6 +9,7 @@ import {
   PageHeader,
   personName,
   SelectField,
+  TableHead,
   TextField,
   useSubmit,
 } from '../components/ui.tsx';
@@ -150,15 +151,7 @@ function ReferralDetailView(props: {
           <h2 id="referral-history">Milestone history</h2>
           <table className="table" data-testid="history">
             <caption className="visually-hidden">Milestone history, oldest first</caption>
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">Change</th>
-                <th scope="col">By</th>
-                <th scope="col">Reason</th>
-                <th scope="col">Feedback to the referrer</th>
-              </tr>
-            </thead>
+            <TableHead columns={['When', 'Change', 'By', 'Reason', 'Feedback to the referrer']} />
             <tbody>
               {referral.history.map((change) => (
                 <tr key={change.id}>

@@ -2,7 +2,15 @@ import { api } from '../api.ts';
 import { DataState } from '../components/data.tsx';
 import { Pager, useCursorPages } from '../components/pager.tsx';
 import { usePrograms } from '../components/programs.tsx';
-import { Badge, formatDate, PageHeader, personName, SelectField, TextField } from '../components/ui.tsx';
+import {
+  Badge,
+  formatDate,
+  PageHeader,
+  personName,
+  SelectField,
+  TableHead,
+  TextField,
+} from '../components/ui.tsx';
 import { Link, setQuery, useLocation, useTitle } from '../router.tsx';
 import { useCanWrite } from '../session.tsx';
 import type { Page, ReferralView } from '../types.ts';
@@ -114,16 +122,7 @@ export function ReferralsPage() {
         {(page) => (
           <table className="table" data-testid="referrals-table">
             <caption className="visually-hidden">Referrals, page {paging.page}</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Email</th>
-                <th scope="col">Company</th>
-                <th scope="col">Milestone</th>
-                <th scope="col">Program</th>
-                <th scope="col">Added</th>
-              </tr>
-            </thead>
+            <TableHead columns={['Name', 'Email', 'Company', 'Milestone', 'Program', 'Added']} />
             <tbody>
               {page.data.map((referral) => (
                 <tr key={referral.id}>

@@ -3,10 +3,12 @@ import { api } from '../api.ts';
 import { DataState, useLoad } from '../components/data.tsx';
 import {
   CopyButton,
+  DangerButton,
   formatDate,
   Notice,
   PageHeader,
   SelectField,
+  TableHead,
   TextField,
   useSubmit,
 } from '../components/ui.tsx';
@@ -79,16 +81,7 @@ export function UsersPage() {
           {(page) => (
             <table className="table">
               <caption className="visually-hidden">Users</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Email</th>
-                  <th scope="col">Role</th>
-                  <th scope="col">Since</th>
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
+              <TableHead columns={['Email', 'Role', 'Since', '']} />
               <tbody>
                 {page.data.map((user) => (
                   <tr key={user.id}>
@@ -123,20 +116,18 @@ export function UsersPage() {
                     <td>{formatDate(user.createdAt)}</td>
                     <td>
                       {canWrite && user.id !== me.id ? (
-                        <button
-                          type="button"
-                          className="button button-small button-danger"
-                          aria-label={`Remove ${user.email}`}
-                          onClick={() => {
-                            if (!window.confirm(`Remove ${user.email}? They are signed out at once.`)) return;
+                        <DangerButton
+                          label={`Remove ${user.email}`}
+                          question={`Remove ${user.email}? They are signed out at once.`}
+                          onConfirm={() =>
                             void change.run(async () => {
                               await api.delete(`/users/${user.id}`);
                               users.reload();
-                            });
-                          }}
+                            })
+                          }
                         >
                           Remove
-                        </button>
+                        </DangerButton>
                       ) : null}
                     </td>
                   </tr>
@@ -157,16 +148,7 @@ export function UsersPage() {
           {(page) => (
             <table className="table">
               <caption className="visually-hidden">Open invitations</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Email</th>
-                  <th scope="col">Role</th>
-                  <th scope="col">Expires</th>
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
+              <TableHead columns={['Email', 'Role', 'Expires', '']} />
               <tbody>
                 {page.data.map((invitation) => (
                   <tr key={invitation.id}>
