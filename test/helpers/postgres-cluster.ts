@@ -51,7 +51,9 @@ async function freePort(): Promise<number> {
   });
 }
 
-export async function startScratchCluster(): Promise<ScratchCluster> {
+export async function startScratchCluster(
+  settings: { maxConnections?: number } = {},
+): Promise<ScratchCluster> {
   const root = mkdtempSync(join(tmpdir(), 'refsync-pg-'));
   const asRoot = process.getuid?.() === 0;
   const uid = asRoot ? postgresUid() : undefined;
@@ -67,7 +69,7 @@ export async function startScratchCluster(): Promise<ScratchCluster> {
   if (uid !== undefined) chownSync(sockets, uid, -1);
   const port = await freePort();
   run('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8', '--locale=C']);
-  const options = `-p ${port} -k ${sockets} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=50`;
+  const options = `-p ${port} -k ${sockets} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=${settings.maxConnections ?? 50}`;
   const start = () =>
     run('pg_ctl', ['-D', data, '-o', options, '-l', join(root, 'server.log'), '-w', 'start']);
   start();

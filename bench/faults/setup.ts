@@ -1,0 +1,161 @@
+import type { ApiClient } from '../../test/helpers/app.ts';
+import { consent } from '../../test/helpers/crm.ts';
+
+/**
+ * A workspace wired the way a user wires it, through the API and the sandboxes' admin APIs
+ * only: a program with a reward on `won`, a Salesforce org and a HubSpot portal connected
+ * through OAuth, pushes of every referral to both, and receiver settings for both CRMs and
+ * for API entries.
+ */
+
+export interface Crms {
+  /** `http://127.0.0.1:N/sandbox/salesforce` and `/sandbox/hubspot` of the sandbox process. */
+  salesforceBase: string;
+  hubspotBase: string;
+}
+
+export interface Wiring {
+  programId: string;
+  memberIds: string[];
+  org: { orgId: string; clientId: string; clientSecret: string; username: string; password: string };
+  portal: { portalId: number; appId: number; clientId: string; clientSecret: string; accessToken: string };
+  salesforceId: string;
+  hubspotId: string;
+  salesforceHookPath: string;
+}
+
+export async function adminCall<T>(url: string, method: string, body?: unknown): Promise<T> {
+  const response = await fetch(url, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  if (response.status >= 300) throw new Error(`${method} ${url}: ${response.status} ${text}`);
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+async function ok<T>(answer: Promise<{ status: number; body: T }>, what: string): Promise<T> {
+  const { status, body } = await answer;
+  if (status >= 300) throw new Error(`${what}: ${status} ${JSON.stringify(body)}`);
+  return body;
+}
+
+async function connect(api: ApiClient, provider: string, credentials: object, baseUrl: string) {
+  const created = await ok(
+    api.post<{ connection: { id: string }; authorizeUrl: string }>('/api/v1/connections', {
+      provider,
+      ...credentials,
+      baseUrl,
+    }),
+    `${provider} connection`,
+  );
+  const callback = await consent(created.authorizeUrl);
+  if (callback.status !== 200) throw new Error(`${provider} callback: ${callback.body}`);
+  return created.connection.id;
+}
+
+export async function wire(api: ApiClient, crms: Crms, members: number): Promise<Wiring> {
+  const org = await adminCall<Wiring['org']>(`${crms.salesforceBase}/_admin/orgs`, 'POST', {
+    name: 'Faults',
+    limits: { dailyApiRequests: 10_000_000 },
+  });
+  const portal = await adminCall<Wiring['portal']>(`${crms.hubspotBase}/_admin/portals`, 'POST', {
+    name: 'Faults',
+    rateLimitMax: 1000,
+    dailyLimit: 100_000_000,
+  });
+  const program = await ok(api.post<{ id: string }>('/api/v1/programs', { name: 'Faults' }), 'program');
+  const salesforceId = await connect(
+    api,
+    'salesforce',
+    { clientId: org.clientId, clientSecret: org.clientSecret },
+    crms.salesforceBase,
+  );
+  const hubspotId = await connect(
+    api,
+    'hubspot',
+    { clientId: portal.clientId, clientSecret: portal.clientSecret },
+    crms.hubspotBase,
+  );
+  await ok(api.post(`/api/v1/connections/${salesforceId}/fields`, { object: 'Lead' }), 'Lead fields');
+  await ok(api.post(`/api/v1/connections/${hubspotId}/fields`, { object: 'contacts' }), 'contact fields');
+  for (const [connectionId, crmObject] of [
+    [salesforceId, 'Lead'],
+    [hubspotId, 'contacts'],
+  ] as const) {
+    await ok(
+      api.post('/api/v1/push-settings', { programId: program.id, connectionId, crmObject }),
+      `push to ${crmObject}`,
+    );
+  }
+  await ok(
+    api.post('/api/v1/receiver-settings', {
+      programId: program.id,
+      connectionId: salesforceId,
+      statusTriggers: [
+        { object: 'Lead', field: 'Status', value: 'Working - Contacted', milestone: 'qualified' },
+        { object: 'Lead', field: 'Status', value: 'Closed - Converted', milestone: 'won' },
+      ],
+      targetMatch: [{ object: 'Lead', field: 'Refsync_Referral_Id__c', matchOn: 'referralId' }],
+    }),
+    'Salesforce receiver settings',
+  );
+  await ok(
+    api.post('/api/v1/receiver-settings', {
+      programId: program.id,
+      connectionId: hubspotId,
+      statusTriggers: [
+        { object: 'contacts', field: 'lifecyclestage', value: 'salesqualifiedlead', milestone: 'qualified' },
+        { object: 'contacts', field: 'lifecyclestage', value: 'customer', milestone: 'won' },
+      ],
+      targetMatch: [{ object: 'contacts', field: 'refsync_referral_id', matchOn: 'referralId' }],
+    }),
+    'HubSpot receiver settings',
+  );
+  await ok(
+    api.post('/api/v1/receiver-settings', {
+      programId: program.id,
+      connectionId: null,
+      statusTriggers: [
+        { object: 'order', field: 'stage', value: 'Qualified', milestone: 'qualified' },
+        { object: 'order', field: 'stage', value: 'Won', milestone: 'won' },
+      ],
+    }),
+    'API receiver settings',
+  );
+  await ok(
+    api.post('/api/v1/reward-rules', {
+      programId: program.id,
+      name: 'Referrer credit',
+      milestone: 'won',
+      recipient: 'referrer',
+      amount: { type: 'fixed', currency: 'usd', amountMinor: 1000 },
+    }),
+    'reward rule',
+  );
+  const memberIds: string[] = [];
+  for (let index = 0; index < members; index++) {
+    const member = await ok(
+      api.post<{ id: string }>('/api/v1/members', {
+        programId: program.id,
+        email: `member${index}@faults.test`,
+      }),
+      'member',
+    );
+    memberIds.push(member.id);
+  }
+  const hooks = await ok(
+    api.get<{ salesforceOutboundUrl: string }>(`/api/v1/connections/${salesforceId}/hooks`),
+    'hook URLs',
+  );
+  return {
+    programId: program.id,
+    memberIds,
+    org,
+    portal,
+    salesforceId,
+    hubspotId,
+    salesforceHookPath: new URL(hooks.salesforceOutboundUrl).pathname,
+  };
+}
