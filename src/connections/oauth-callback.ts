@@ -5,7 +5,7 @@ import { completeAuthorization, OAuthCallbackError } from './authorization.ts';
 import { escapeHtml, excerpt } from './foreign-text.ts';
 
 function page(title: string, body: string): string {
-  return `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body style="font-family:sans-serif;max-width:40rem;margin:3rem auto"><h1>${escapeHtml(title)}</h1><p>${escapeHtml(body)}</p></body></html>`;
+  return `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body style="font-family:sans-serif;max-width:40rem;margin:3rem auto"><h1>${escapeHtml(title)}</h1><p>${escapeHtml(body)}</p><p><a href="/connections">Back to the connections in the console</a></p></body></html>`;
 }
 
 /**
@@ -51,12 +51,8 @@ export const oauthCallbackRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = a
             });
           });
         }
-        return reply.send(
-          page(
-            'Connected',
-            `${connection.name} (account ${connection.accountId ?? ''}) is connected to refsync.`,
-          ),
-        );
+        // Back to the connection's page in the console, which says it worked (decision 0050).
+        return reply.redirect(`/connections/${encodeURIComponent(connection.id)}?connected=1`, 303);
       } catch (failure) {
         if (failure instanceof OAuthCallbackError) {
           return reply.code(400).send(page('The CRM did not connect', failure.message));

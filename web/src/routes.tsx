@@ -1,6 +1,8 @@
 import type { ReactNode } from 'react';
 import { AccountPage } from './pages/account.tsx';
 import { ApiKeysPage } from './pages/api-keys.tsx';
+import { ConnectionPage } from './pages/connection.tsx';
+import { ConnectionsPage } from './pages/connections.tsx';
 import { DashboardPage } from './pages/dashboard.tsx';
 import { JobsPage } from './pages/jobs.tsx';
 import { MemberPage } from './pages/member.tsx';
@@ -33,6 +35,7 @@ export const sections: Array<{
   {
     title: 'CRM',
     items: [
+      { href: '/connections', label: 'Connections' },
       { href: '/sales-entries', label: 'Sales entries', badge: 'review' },
       { href: '/push-log', label: 'Push log' },
       { href: '/jobs', label: 'Jobs' },
@@ -60,6 +63,8 @@ const pages: Array<[string, (params: Record<string, string>) => ReactNode]> = [
   ['/referrals', () => <ReferralsPage />],
   ['/referrals/new', () => <NewReferralPage />],
   ['/referrals/:id', (p) => <ReferralPage key={p.id} id={p.id ?? ''} />],
+  ['/connections', () => <ConnectionsPage />],
+  ['/connections/:id', (p) => <ConnectionPage key={p.id} id={p.id ?? ''} />],
   ['/sales-entries', () => <SalesEntriesPage />],
   ['/sales-entries/:id', (p) => <SalesEntryPage key={p.id} id={p.id ?? ''} />],
   ['/push-log', () => <PushLogPage />],
