@@ -1,11 +1,11 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sandboxPlugins } from '../src/sandbox/index.ts';
 import { memorySandboxStore } from '../src/sandbox/store.ts';
-import { createUser } from '../src/users/service.ts';
 import { ensureBundle } from '../web/build.ts';
 import { type ApiClient, startTestApp, type TestApp } from './helpers/app.ts';
-import { browserAvailability, expectAccessible, launchBrowser, screenshot } from './helpers/browser.ts';
+import { browserAvailability, expectAccessible, screenshot } from './helpers/browser.ts';
+import { signedInConsole } from './helpers/console-browser.ts';
 import { SandboxHubspot, SandboxSalesforce } from './helpers/crm.ts';
 
 /**
@@ -17,11 +17,9 @@ import { SandboxHubspot, SandboxSalesforce } from './helpers/crm.ts';
 const availability = browserAvailability();
 if (availability.message) console.warn(availability.message);
 
-const password = 'correct horse battery';
 let testApp: TestApp;
-let browser: Browser;
-let context: BrowserContext;
 let page: Page;
+let close: (() => Promise<void>) | undefined;
 let api: ApiClient;
 
 describe.runIf(availability.run)('connections in the console', { timeout: 240_000 }, () => {
@@ -30,22 +28,11 @@ describe.runIf(availability.run)('connections in the console', { timeout: 240_00
     testApp = await startTestApp({ plugins: sandboxPlugins(memorySandboxStore()) });
     const workspace = await testApp.newWorkspace('Connections workspace');
     api = workspace.api;
-    browser = await launchBrowser();
-    context = await browser.newContext({ viewport: { width: 1440, height: 900 }, baseURL: testApp.url });
-    page = await context.newPage();
-    page.setDefaultTimeout(30_000);
-    const email = 'connections-admin@example.com';
-    await createUser(testApp.app.ctx.db, workspace.id, { email, password, role: 'admin' });
-    await page.goto('/connections');
-    await page.getByLabel('Email').fill(email);
-    await page.getByLabel('Password').fill(password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Connections', level: 1 }).waitFor();
+    ({ page, close } = await signedInConsole(testApp, workspace.id, '/connections', 'Connections'));
   }, 240_000);
 
   afterAll(async () => {
-    await context?.close();
-    await browser?.close();
+    await close?.();
     await testApp?.close();
   });
 
