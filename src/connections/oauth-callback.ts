@@ -51,8 +51,11 @@ export const oauthCallbackRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = a
             });
           });
         }
-        // Back to the connection's page in the console, which says it worked (decision 0050).
-        return reply.redirect(`/connections/${encodeURIComponent(connection.id)}?connected=1`, 303);
+        // On to the connection's page in the console, which says it worked (decision 0050).
+        const next = `/connections/${encodeURIComponent(connection.id)}?connected=1`;
+        return reply.send(
+          `<!doctype html><html><head><meta charset="utf-8"><meta http-equiv="refresh" content="0;url=${escapeHtml(next)}"><title>Connected</title></head><body style="font-family:sans-serif;max-width:40rem;margin:3rem auto"><h1>Connected</h1><p>${escapeHtml(`${connection.name} (account ${connection.accountId ?? ''}) is connected to refsync.`)}</p><p><a href="${escapeHtml(next)}">Open the connection in the console</a></p></body></html>`,
+        );
       } catch (failure) {
         if (failure instanceof OAuthCallbackError) {
           return reply.code(400).send(page('The CRM did not connect', failure.message));
