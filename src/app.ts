@@ -41,6 +41,7 @@ import { ingestApiRoutes } from './receiver/ingest/api-routes.ts';
 import { hookRoutes } from './receiver/ingest/hook-routes.ts';
 import { pollerRoutes } from './receiver/poller/routes.ts';
 import { startPoller, stopPoller } from './receiver/poller/scheduler.ts';
+import { dryRunRoutes } from './receiver/settings/dry-run-routes.ts';
 import { receiverSettingsRoutes } from './receiver/settings/routes.ts';
 import { referralRoutes } from './referrals/routes.ts';
 import { startHoldReleaser, stopHoldReleaser } from './rewards/release.ts';
@@ -193,6 +194,7 @@ export async function buildApp(options: BuildOptions): Promise<RefsyncApp> {
         await secured.register(connectionRoutes, { ctx });
         await secured.register(pushRoutes, { ctx });
         await secured.register(receiverSettingsRoutes, { ctx });
+        await secured.register(dryRunRoutes, { ctx });
         await secured.register(salesEntryRoutes, { ctx });
         await secured.register(pollerRoutes, { ctx });
         await secured.register(ingestApiRoutes, { ctx });

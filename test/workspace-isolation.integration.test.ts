@@ -29,6 +29,7 @@ const bodies: Record<string, unknown> = {
   'POST /api/v1/connections/{id}/fields': { object: 'Lead' },
   'PATCH /api/v1/push-settings/{id}': { enabled: false },
   'PATCH /api/v1/receiver-settings/{id}': { enabled: false },
+  'POST /api/v1/receiver-settings/{id}/dry-run': { objectType: 'Lead', fields: { Status: 'Won' } },
   'PATCH /api/v1/sales-entries/{id}': { fields: { Status: 'stolen' } },
   'POST /api/v1/sales-entries/{id}/review': { decision: 'reject' },
   'PATCH /api/v1/reward-rules/{id}': { name: 'stolen' },

@@ -5,7 +5,7 @@ import { completeAuthorization, OAuthCallbackError } from './authorization.ts';
 import { escapeHtml, excerpt } from './foreign-text.ts';
 
 function page(title: string, body: string): string {
-  return `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body style="font-family:sans-serif;max-width:40rem;margin:3rem auto"><h1>${escapeHtml(title)}</h1><p>${escapeHtml(body)}</p></body></html>`;
+  return `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body style="font-family:sans-serif;max-width:40rem;margin:3rem auto"><h1>${escapeHtml(title)}</h1><p>${escapeHtml(body)}</p><p><a href="/connections">Back to the connections in the console</a></p></body></html>`;
 }
 
 /**
@@ -51,11 +51,10 @@ export const oauthCallbackRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = a
             });
           });
         }
+        // On to the connection's page in the console, which says it worked (decision 0050).
+        const next = `/connections/${encodeURIComponent(connection.id)}?connected=1`;
         return reply.send(
-          page(
-            'Connected',
-            `${connection.name} (account ${connection.accountId ?? ''}) is connected to refsync.`,
-          ),
+          `<!doctype html><html><head><meta charset="utf-8"><meta http-equiv="refresh" content="0;url=${escapeHtml(next)}"><title>Connected</title></head><body style="font-family:sans-serif;max-width:40rem;margin:3rem auto"><h1>Connected</h1><p>${escapeHtml(`${connection.name} (account ${connection.accountId ?? ''}) is connected to refsync.`)}</p><p><a href="${escapeHtml(next)}">Open the connection in the console</a></p></body></html>`,
         );
       } catch (failure) {
         if (failure instanceof OAuthCallbackError) {

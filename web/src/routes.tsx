@@ -1,22 +1,28 @@
 import type { ReactNode } from 'react';
 import { AccountPage } from './pages/account.tsx';
 import { ApiKeysPage } from './pages/api-keys.tsx';
+import { ConnectionPage } from './pages/connection.tsx';
+import { ConnectionsPage } from './pages/connections.tsx';
 import { DashboardPage } from './pages/dashboard.tsx';
+import { JobsPage } from './pages/jobs.tsx';
 import { MemberPage } from './pages/member.tsx';
 import { MembersPage, NewMemberPage } from './pages/members.tsx';
 import { ProgramEditPage } from './pages/program-edit.tsx';
 import { ProgramsPage } from './pages/programs.tsx';
+import { PushLogPage } from './pages/push-log.tsx';
 import { ReferralPage } from './pages/referral.tsx';
 import { NewReferralPage } from './pages/referral-new.tsx';
 import { ReferralsPage } from './pages/referrals.tsx';
+import { SalesEntriesPage } from './pages/sales-entries.tsx';
+import { SalesEntryPage } from './pages/sales-entry.tsx';
 import { UsersPage } from './pages/users.tsx';
 import { match } from './router.tsx';
 
-/**
- * The sidebar: sections of pages. The CRM pages (connections, push and receiver settings,
- * sales entries, push log, jobs) join as a section of their own.
- */
-export const sections: Array<{ title: string; items: Array<{ href: string; label: string }> }> = [
+/** The sidebar: sections of pages; `badge: 'review'` shows how many sales entries wait for review. */
+export const sections: Array<{
+  title: string;
+  items: Array<{ href: string; label: string; badge?: 'review' }>;
+}> = [
   { title: 'Overview', items: [{ href: '/', label: 'Dashboard' }] },
   {
     title: 'Referral program',
@@ -24,6 +30,15 @@ export const sections: Array<{ title: string; items: Array<{ href: string; label
       { href: '/programs', label: 'Programs' },
       { href: '/members', label: 'Members' },
       { href: '/referrals', label: 'Referrals' },
+    ],
+  },
+  {
+    title: 'CRM',
+    items: [
+      { href: '/connections', label: 'Connections' },
+      { href: '/sales-entries', label: 'Sales entries', badge: 'review' },
+      { href: '/push-log', label: 'Push log' },
+      { href: '/jobs', label: 'Jobs' },
     ],
   },
   {
@@ -48,6 +63,12 @@ const pages: Array<[string, (params: Record<string, string>) => ReactNode]> = [
   ['/referrals', () => <ReferralsPage />],
   ['/referrals/new', () => <NewReferralPage />],
   ['/referrals/:id', (p) => <ReferralPage key={p.id} id={p.id ?? ''} />],
+  ['/connections', () => <ConnectionsPage />],
+  ['/connections/:id', (p) => <ConnectionPage key={p.id} id={p.id ?? ''} />],
+  ['/sales-entries', () => <SalesEntriesPage />],
+  ['/sales-entries/:id', (p) => <SalesEntryPage key={p.id} id={p.id ?? ''} />],
+  ['/push-log', () => <PushLogPage />],
+  ['/jobs', () => <JobsPage />],
   ['/api-keys', () => <ApiKeysPage />],
   ['/users', () => <UsersPage />],
   ['/account', () => <AccountPage />],

@@ -23,3 +23,14 @@ import type { referralDetailSchema } from '../../src/referrals/schemas.ts';
 export type Milestone = z.infer<typeof milestoneSchema>;
 export type CustomField = z.input<typeof customFieldSchema>;
 export type ReferralDetail = z.infer<typeof referralDetailSchema>;
+
+// The CRM side: sales entries, the push log, jobs, connections.
+export type { ConnectionView } from '../../src/connections/service.ts';
+export type { JobView } from '../../src/queue/jobs-service.ts';
+export type { EntryCounts, SalesEntryView } from '../../src/receiver/entries/schemas.ts';
+
+import type { pushLogSchema } from '../../src/push/schemas.ts';
+import type { salesEntryDetailSchema } from '../../src/receiver/entries/schemas.ts';
+
+export type SalesEntryDetail = z.infer<typeof salesEntryDetailSchema>;
+export type PushLogView = z.infer<typeof pushLogSchema>;

@@ -5,7 +5,10 @@ import { pageSchema } from '../../core/pagination.ts';
 import { callerOf } from '../../http/auth.ts';
 import {
   bulkRetryBody,
+  type EntryCounts,
   editEntryBody,
+  entryCountsSchema,
+  entryStatuses,
   listEntriesQuery,
   reviewBody,
   salesEntryDetailSchema,
@@ -20,6 +23,7 @@ import {
   reviewEntry,
   toSalesEntryView,
 } from './service.ts';
+import { entryCountsNow } from './stats.ts';
 
 const entryTags = ['sales entries'];
 const idParams = z.object({ id: z.string() });
@@ -39,6 +43,21 @@ export const salesEntryRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = asyn
     async (request) => {
       const page = await listEntries(ctx.db, callerOf(request).workspaceId, request.query);
       return { data: page.data.map(toSalesEntryView), nextCursor: page.nextCursor };
+    },
+  );
+
+  app.get(
+    '/sales-entries/counts',
+    {
+      schema: {
+        tags: entryTags,
+        summary: 'How many entries are in each outcome now (review: waiting for a decision)',
+        response: { 200: entryCountsSchema },
+      },
+    },
+    async (request) => {
+      const counts = await entryCountsNow(ctx.db, callerOf(request).workspaceId);
+      return Object.fromEntries(entryStatuses.map((status) => [status, counts[status] ?? 0])) as EntryCounts;
     },
   );
 

@@ -13,6 +13,15 @@ export const listEntriesQuery = z
     connectionId: z.string().optional(),
     referralId: z.string().optional(),
     source: z.enum(entrySources).optional(),
+    receivedFrom: z.iso.date().optional().describe('Received on or after this day (UTC, YYYY-MM-DD)'),
+    receivedTo: z.iso.date().optional().describe('Received on or before this day (UTC, YYYY-MM-DD)'),
+    q: z
+      .string()
+      .trim()
+      .min(1)
+      .max(200)
+      .optional()
+      .describe('Text in the record ID, the reason or the fields (an email, a referral code, a status)'),
   })
   .extend(pageQuery);
 
@@ -81,6 +90,14 @@ export const reviewBody = z.object({
   decision: z.enum(['approve', 'reject']),
   note: z.string().trim().max(2000).optional(),
 });
+
+export const entryCountsSchema = z.object(
+  Object.fromEntries(entryStatuses.map((status) => [status, z.number().int()])) as Record<
+    (typeof entryStatuses)[number],
+    z.ZodNumber
+  >,
+);
+export type EntryCounts = z.infer<typeof entryCountsSchema>;
 
 export type SalesEntryView = z.infer<typeof salesEntrySchema>;
 export type ListEntriesQuery = z.infer<typeof listEntriesQuery>;

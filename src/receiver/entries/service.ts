@@ -1,14 +1,17 @@
-import { and, desc, eq, inArray, lt, type SQL } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, lt, type SQL, sql } from 'drizzle-orm';
 import type { AppContext, Caller } from '../../context.ts';
 import { AppError, notFound } from '../../core/errors.ts';
 import { decodeCursor, type Page, toPage } from '../../core/pagination.ts';
 import type { Db } from '../../db/client.ts';
+import { escapeLike } from '../../db/like.ts';
 import type { EntryPlan } from '../process/plan.ts';
 import { applyAsOutcome } from '../process/processor.ts';
 import { salesEntries } from '../tables.ts';
 import type { SalesEntryRow } from './record.ts';
 import type { ListEntriesQuery, SalesEntryView } from './schemas.ts';
 import { assertMove, type EntryStatus } from './states.ts';
+
+const dayMs = 24 * 3600 * 1000;
 
 export function toSalesEntryView(row: SalesEntryRow): SalesEntryView {
   return {
@@ -48,6 +51,18 @@ export async function listEntries(
   if (query.connectionId) conditions.push(eq(salesEntries.connectionId, query.connectionId));
   if (query.referralId) conditions.push(eq(salesEntries.referralId, query.referralId));
   if (query.source) conditions.push(eq(salesEntries.source, query.source));
+  if (query.receivedFrom)
+    conditions.push(gte(salesEntries.receivedAt, new Date(`${query.receivedFrom}T00:00:00Z`)));
+  if (query.receivedTo)
+    conditions.push(
+      lt(salesEntries.receivedAt, new Date(Date.parse(`${query.receivedTo}T00:00:00Z`) + dayMs)),
+    );
+  if (query.q) {
+    const pattern = `%${escapeLike(query.q.toLowerCase())}%`;
+    conditions.push(
+      sql`lower(concat_ws(' ', ${salesEntries.recordId}, ${salesEntries.reason}, ${salesEntries.fields}::text)) like ${pattern}`,
+    );
+  }
   if (query.cursor) conditions.push(lt(salesEntries.id, decodeCursor(query.cursor)));
   const rows = await db
     .select()

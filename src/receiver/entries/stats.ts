@@ -21,3 +21,13 @@ export async function entryCountsByStatus(
     .groupBy(salesEntries.status);
   return new Map(rows.map((row) => [row.status, row.n]));
 }
+
+/** How many sales entries of a workspace are in each outcome now (the console's review badge). */
+export async function entryCountsNow(db: Db, workspaceId: string): Promise<Record<string, number>> {
+  const rows = await db
+    .select({ status: salesEntries.status, n: count() })
+    .from(salesEntries)
+    .where(eq(salesEntries.workspaceId, workspaceId))
+    .groupBy(salesEntries.status);
+  return Object.fromEntries(rows.map((row) => [row.status, row.n]));
+}

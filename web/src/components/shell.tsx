@@ -2,6 +2,7 @@ import type { ReactNode } from 'react';
 import { Link, useLocation } from '../router.tsx';
 import { sections } from '../routes.tsx';
 import { useSession } from '../session.tsx';
+import { ReviewBadge } from './review-badge.tsx';
 
 /** The frame of every signed-in page: the sidebar of sections, the signed-in person, the page. */
 export function Shell(props: { children: ReactNode; onSignOut: () => void }) {
@@ -33,6 +34,7 @@ export function Shell(props: { children: ReactNode; onSignOut: () => void }) {
                   <li key={item.href}>
                     <Link href={item.href} aria-current={isCurrent(item.href) ? 'page' : undefined}>
                       {item.label}
+                      {item.badge === 'review' ? <ReviewBadge /> : null}
                     </Link>
                   </li>
                 ))}

@@ -1,5 +1,6 @@
 import { api } from '../api.ts';
 import { DataState } from '../components/data.tsx';
+import { FilterBar, useFilters } from '../components/filters.tsx';
 import { Pager, useCursorPages } from '../components/pager.tsx';
 import { usePrograms } from '../components/programs.tsx';
 import {
@@ -11,7 +12,7 @@ import {
   TableHead,
   TextField,
 } from '../components/ui.tsx';
-import { Link, setQuery, useLocation, useTitle } from '../router.tsx';
+import { Link, setQuery, useTitle } from '../router.tsx';
 import { useCanWrite } from '../session.tsx';
 import type { Page, ReferralView } from '../types.ts';
 
@@ -20,12 +21,7 @@ const filterNames = ['programId', 'milestone', 'memberId', 'createdFrom', 'creat
 export function ReferralsPage() {
   useTitle('Referrals');
   const canWrite = useCanWrite();
-  const { query } = useLocation();
-  const filters = Object.fromEntries(filterNames.map((name) => [name, query.get(name) ?? ''])) as Record<
-    (typeof filterNames)[number],
-    string
-  >;
-  const key = filterNames.map((name) => filters[name]).join('|');
+  const { values: filters, key, active: filtered, clear } = useFilters(filterNames);
   const programs = usePrograms();
   const programList = programs.state === 'ready' ? programs.data.data : [];
   const program = programList.find((item) => item.id === filters.programId);
@@ -41,7 +37,6 @@ export function ReferralsPage() {
     programList
       .find((item) => item.id === referral.programId)
       ?.milestones.find((m) => m.code === referral.milestone)?.label ?? referral.milestone;
-  const filtered = filterNames.some((name) => filters[name]);
 
   return (
     <>
@@ -56,7 +51,7 @@ export function ReferralsPage() {
           ) : null
         }
       />
-      <form className="filters" aria-label="Filter referrals" onSubmit={(event) => event.preventDefault()}>
+      <FilterBar label="Filter referrals" active={filtered} onClear={clear}>
         <TextField
           label="Search"
           value={filters.q}
@@ -99,16 +94,7 @@ export function ReferralsPage() {
           value={filters.createdTo}
           onChange={(value) => setQuery({ createdTo: value })}
         />
-        {filtered ? (
-          <button
-            type="button"
-            className="button filters-clear"
-            onClick={() => setQuery(Object.fromEntries(filterNames.map((name) => [name, undefined])))}
-          >
-            Clear filters
-          </button>
-        ) : null}
-      </form>
+      </FilterBar>
       <DataState
         loaded={paging.loaded}
         what="referrals"
