@@ -89,41 +89,44 @@ export async function wire(api: ApiClient, crms: Crms, members: number): Promise
       `push to ${crmObject}`,
     );
   }
-  await ok(
-    api.post('/api/v1/receiver-settings', {
-      programId: program.id,
+  const trigger = (object: string, field: string, value: string, milestone: string) => ({
+    object,
+    field,
+    value,
+    milestone,
+  });
+  const receivers = [
+    {
       connectionId: salesforceId,
       statusTriggers: [
-        { object: 'Lead', field: 'Status', value: 'Working - Contacted', milestone: 'qualified' },
-        { object: 'Lead', field: 'Status', value: 'Closed - Converted', milestone: 'won' },
+        trigger('Lead', 'Status', 'Working - Contacted', 'qualified'),
+        trigger('Lead', 'Status', 'Closed - Converted', 'won'),
       ],
       targetMatch: [{ object: 'Lead', field: 'Refsync_Referral_Id__c', matchOn: 'referralId' }],
-    }),
-    'Salesforce receiver settings',
-  );
-  await ok(
-    api.post('/api/v1/receiver-settings', {
-      programId: program.id,
+    },
+    {
       connectionId: hubspotId,
       statusTriggers: [
-        { object: 'contacts', field: 'lifecyclestage', value: 'salesqualifiedlead', milestone: 'qualified' },
-        { object: 'contacts', field: 'lifecyclestage', value: 'customer', milestone: 'won' },
+        trigger('contacts', 'lifecyclestage', 'salesqualifiedlead', 'qualified'),
+        trigger('contacts', 'lifecyclestage', 'customer', 'won'),
       ],
       targetMatch: [{ object: 'contacts', field: 'refsync_referral_id', matchOn: 'referralId' }],
-    }),
-    'HubSpot receiver settings',
-  );
-  await ok(
-    api.post('/api/v1/receiver-settings', {
-      programId: program.id,
+    },
+    // API entries name their referral in a field: no target match rule needed.
+    {
       connectionId: null,
       statusTriggers: [
-        { object: 'order', field: 'stage', value: 'Qualified', milestone: 'qualified' },
-        { object: 'order', field: 'stage', value: 'Won', milestone: 'won' },
+        trigger('order', 'stage', 'Qualified', 'qualified'),
+        trigger('order', 'stage', 'Won', 'won'),
       ],
-    }),
-    'API receiver settings',
-  );
+    },
+  ];
+  for (const settings of receivers) {
+    await ok(
+      api.post('/api/v1/receiver-settings', { programId: program.id, ...settings }),
+      'receiver settings',
+    );
+  }
   await ok(
     api.post('/api/v1/reward-rules', {
       programId: program.id,
