@@ -25,7 +25,10 @@ describe('GET /sales-entries filters and counts', () => {
     const { programId } = await setup({ processRules: { reviewWhenNoMemberMatch: true } });
     const referral = await newReferral(api, { programId, email: 'filters@example.com' });
     const won = await order({ stage: 'Won', refsyncId: referral.id }, { recordId: 'o-filter-won' });
-    const lost = await order({ stage: 'Won', email: 'nobody.%_here@example.com' }, { recordId: 'o-filter-x' });
+    const lost = await order(
+      { stage: 'Won', email: 'nobody.%_here@example.com' },
+      { recordId: 'o-filter-x' },
+    );
     expect((await outcomeOf(api, won)).status).toBe('success');
     expect((await outcomeOf(api, lost)).status).toBe('review');
 

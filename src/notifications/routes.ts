@@ -2,7 +2,6 @@ import { and, eq } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../context.ts';
-import { notFound } from '../core/errors.ts';
 import { callerOf } from '../http/auth.ts';
 import { getProgram } from '../programs/service.ts';
 import { emailTemplates, notificationSettings, programEmailSettings } from './tables.ts';

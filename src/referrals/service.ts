@@ -1,7 +1,7 @@
 import { and, asc, count, desc, eq, inArray, like, type SQL, sql } from 'drizzle-orm';
 import { AppError, notFound } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
-import { decodeCursor, type Page, toPage } from '../core/pagination.ts';
+import { type Page, toPage } from '../core/pagination.ts';
 import { nameKey } from '../core/text-keys.ts';
 import type { Db } from '../db/client.ts';
 import { escapeLike } from '../db/like.ts';
