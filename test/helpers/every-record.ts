@@ -96,6 +96,58 @@ export async function startWithEveryRecord(logDestination?: DestinationStream): 
   ids.rewards = await firstId('/api/v1/rewards');
   ids.messages = await firstId(`/api/v1/webhook-endpoints/${ids['webhook-endpoints']}/messages`);
   ids.template = 'reward.paid';
+  // A user who accepted an invitation, and an invitation still open.
+  const accepted = await owner.post<{ url: string }>('/api/v1/invitations', {
+    email: 'user@example.com',
+    role: 'viewer',
+  });
+  const token = new URL(accepted.body.url).hash.replace('#token=', '');
+  const welcome = await testApp.anonymous.post('/api/v1/auth/welcome', {
+    token,
+    password: 'a long enough passphrase 42',
+  });
+  expect(welcome.status, JSON.stringify(welcome.body)).toBeLessThan(300);
+  ids.users = await firstId('/api/v1/users');
+  ids.invitations = await created('/api/v1/invitations', { email: 'invited@example.com', role: 'viewer' });
+  const capture = await owner.patch(`/api/v1/programs/${ids.programs}/capture-settings`, {
+    landingUrl: 'https://shop.example/welcome',
+    allowedOrigins: ['https://shop.example'],
+    hostedPages: 'refer_and_join',
+  });
+  expect(capture.status, JSON.stringify(capture.body)).toBe(200);
+  // A publishable key is public by design (it sits in a site's pages): not one of the secrets.
+  const publishable = await owner.post<{ id: string; key: string }>(
+    `/api/v1/programs/${ids.programs}/publishable-keys`,
+    { name: 'Shop' },
+  );
+  expect(publishable.status).toBe(201);
+  ids['publishable-keys'] = publishable.body.id;
+  ids.capture = publishable.body.key;
+  // A self-referral through the hosted form waits for review.
+  const member = await owner.get<{ referralCode: string }>(`/api/v1/members/${ids.members}`);
+  const form = await fetch(`${testApp.url}/p/${ids.programs}/refer`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      code: member.body.referralCode,
+      firstName: 'Self',
+      lastName: 'Referrer',
+      email: 'm@example.com',
+      company: 'Owner Inc',
+      consent: 'yes',
+    }).toString(),
+    redirect: 'manual',
+  });
+  const formHtml = await form.text();
+  expect(form.status, formHtml.slice(0, 3000)).toBeLessThan(400);
+  if (!formHtml.includes('Referral sent'))
+    throw new Error(
+      formHtml
+        .replace(/<[^>]+>/g, ' ')
+        .replace(/\s+/g, ' ')
+        .slice(0, 1500),
+    );
+  ids['capture-reviews'] = await firstId(`/api/v1/programs/${ids.programs}/capture-reviews`);
   const stripe = await owner.request('PUT', `/api/v1/programs/${ids.programs}/reward-settings`, {
     body: { stripe: { secretKey: 'sk_test_isolation_0123456789abcdef' } },
   });
