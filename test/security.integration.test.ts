@@ -45,11 +45,19 @@ describe('every API route is protected', () => {
             (operation as { security: unknown[] }).security.length === 0,
         })),
       );
-    // Only signing in and opening a one-time link are reached without a caller, and say so.
-    expect(all.filter((route) => route.open).map((route) => `${route.method} ${route.path}`)).toEqual([
+    // Only signing in, opening a one-time link and the conversion script's calls (which carry
+    // a program's publishable key) are reached without a caller, and say so.
+    expect(
+      all
+        .filter((route) => route.open)
+        .map((route) => `${route.method} ${route.path}`)
+        .sort(),
+    ).toEqual([
       'POST /api/v1/auth/sign-in',
-      'POST /api/v1/auth/welcome/open',
       'POST /api/v1/auth/welcome',
+      'POST /api/v1/auth/welcome/open',
+      'POST /api/v1/capture/{key}/signups',
+      'POST /api/v1/capture/{key}/visits',
     ]);
     const routes = all.filter((route) => !route.open).map((route) => [route.method, route.path] as const);
     expect(routes.length).toBeGreaterThanOrEqual(15);
