@@ -39,12 +39,21 @@ describe.skipIf(unavailable !== undefined)('a PostgreSQL restart under load', { 
       REFSYNC_SECRET_KEY: 'restart-test-secret-0123456789',
       REFSYNC_BOOTSTRAP_API_KEY: key,
       REFSYNC_LOG_LEVEL: 'warn',
+      // The webhook endpoint below is on loopback; nothing listens there, nor need it.
+      REFSYNC_WEBHOOKS_ALLOW_PRIVATE: '1',
     });
     refsync = started;
     const [, url] = await started.waitFor(/refsync is running on (http:\/\/\S+)/);
     const api = new ApiClient(url ?? '', key);
     const program = await api.post<{ id: string }>('/api/v1/programs', { name: 'Restart' });
     expect(program.status).toBe(201);
+    // Events make a job only for a queue that wants them (`enqueueWhen`): an endpoint for new
+    // referrals gives every referral a webhooks job, which the end of the test waits on.
+    const endpoint = await api.post('/api/v1/webhook-endpoints', {
+      url: 'http://127.0.0.1:9/hook',
+      eventTypes: ['referral.created'],
+    });
+    expect(endpoint.status).toBe(201);
 
     // Several writers keep transactions open on pooled connections while the server goes away.
     const statuses: Array<{ status: number; code: string | undefined }> = [];
