@@ -5,7 +5,10 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildApp, prepare, type RefsyncApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
+import { connections } from '../src/connections/tables.ts';
+import { newId } from '../src/core/ids.ts';
 import { createLogger } from '../src/core/logger.ts';
+import { pushSettings } from '../src/push/tables.ts';
 import { JOB_HEARTBEAT_SECONDS } from '../src/queue/job-queue.ts';
 import { subscribers } from '../src/subscribers.ts';
 import { createApiKey, createWorkspace } from '../src/workspaces/service.ts';
@@ -58,17 +61,46 @@ describe.skipIf(unavailable !== undefined)(
       const workspace = await createWorkspace(app.ctx.db, 'Recovery');
       const api = new ApiClient(url, (await createApiKey(app.ctx.db, workspace.id, 'test')).key);
       const programId = (await api.post<{ id: string }>('/api/v1/programs', { name: 'P' })).body.id;
+      // A push job is only enqueued for a program that pushes referrals somewhere: an enabled
+      // setting on a connection that waits for reconnecting, so the job completes (logging the
+      // wait) without a CRM.
+      const connectionId = newId('connection');
+      await app.ctx.db.insert(connections).values({
+        id: connectionId,
+        workspaceId: workspace.id,
+        provider: 'salesforce',
+        name: 'Salesforce',
+        status: 'needs_reauth',
+        baseUrl: 'https://login.salesforce.com',
+        authorizeBaseUrl: 'https://login.salesforce.com',
+        clientId: 'client',
+        clientSecretSealed: app.ctx.secrets.seal('secret'),
+        lastError: 'Reconnect needed.',
+      });
+      await app.ctx.db.insert(pushSettings).values({
+        id: newId('pushSettings'),
+        workspaceId: workspace.id,
+        programId,
+        connectionId,
+        subject: 'referral',
+        enabled: true,
+        crmObject: 'Lead',
+        mappings: [],
+        systemFields: {},
+        existingPolicy: 'do_nothing',
+      });
 
       // A database from before per-queue expiry: pg-boss's default 15 minutes, no heartbeat.
       await app.ctx.database.db.execute(
         "update pgboss.queue set expire_seconds = 900, heartbeat_seconds = null where name in ('push', 'sales-entries')",
       );
 
-      // Holds the push job in the middle of its work: it waits for this table.
+      // Holds the push job in the middle of its work: it waits for this table. Not
+      // push_settings, which the referral's own transaction reads to decide on the job.
       lock = new pg.Client({ connectionString: cluster.url });
       await lock.connect();
       await lock.query('begin');
-      await lock.query('lock table push_settings in access exclusive mode');
+      await lock.query('lock table push_records in access exclusive mode');
 
       const first = spawnRefsync(['worker'], { ...env, REFSYNC_LOG_LEVEL: 'info' });
       workers.push(first);
