@@ -1,18 +1,10 @@
 import { and, count, eq } from 'drizzle-orm';
-import type { FastifyPluginAsync } from 'fastify';
-import { buildApp, prepare, type RefsyncApp } from '../src/app.ts';
-import { loadConfig } from '../src/config.ts';
-import { createLogger } from '../src/core/logger.ts';
-import { openDatabase } from '../src/db/client.ts';
+import type { RefsyncApp } from '../src/app.ts';
 import { pushLog, pushRecords } from '../src/db/schema.ts';
-import { sandboxPlugins } from '../src/sandbox/index.ts';
-import { memorySandboxStore } from '../src/sandbox/store.ts';
-import { subscribers } from '../src/subscribers.ts';
-import { createApiKey, createWorkspace } from '../src/workspaces/service.ts';
-import { ApiClient, type TestApp } from '../test/helpers/app.ts';
+import type { ApiClient, TestApp } from '../test/helpers/app.ts';
 import { SandboxHubspot, SandboxSalesforce } from '../test/helpers/crm.ts';
 import { type Crm, callCounter, referralToCrmLatency } from './push-support.ts';
-import { type BenchBackend, freshBackend } from './support.ts';
+import { freshBackend, startSandboxedApp } from './support.ts';
 
 const sizes = (process.env.BENCH_SIZES ?? '1000').split(',').map((size) => Number(size.trim()));
 /** Backlog runs: `crm:size`, referrals created with no worker running, then pushed from the queue. */
@@ -60,44 +52,6 @@ interface Result {
   rateFloorSeconds: number | undefined;
   latencyFloorSeconds: number;
   failedEntries: number;
-}
-
-/** Starts refsync with the sandboxes mounted, as the test helper does, on the given backend. */
-async function startApp(backend: BenchBackend, counter: FastifyPluginAsync, work: boolean): Promise<TestApp> {
-  const config = loadConfig({
-    PORT: '0',
-    REFSYNC_DATA_DIR: backend.dataDir,
-    REFSYNC_LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent',
-    REFSYNC_SECRET_KEY: 'bench-secret-key-0123456789',
-    REFSYNC_SHUTDOWN_TIMEOUT_MS: '2000',
-    ...(backend.databaseUrl ? { DATABASE_URL: backend.databaseUrl } : {}),
-  });
-  const database = await openDatabase({ databaseUrl: backend.databaseUrl, dataDir: backend.dataDir });
-  const app: RefsyncApp = await buildApp({
-    config,
-    database,
-    logger: createLogger(config.logLevel),
-    subscribers,
-    plugins: [{ prefix: '', plugin: counter }, ...sandboxPlugins(memorySandboxStore())],
-  });
-  await prepare(app, { work });
-  await app.server.listen({ port: 0, host: '127.0.0.1' });
-  const address = app.server.server.address();
-  if (!address || typeof address !== 'object') throw new Error('bench server has no address');
-  const url = `http://127.0.0.1:${address.port}`;
-  // The OAuth callback must come back to this server.
-  config.publicUrl = url;
-  return {
-    app,
-    url,
-    anonymous: new ApiClient(url, undefined),
-    newWorkspace: async (name = 'Bench') => {
-      const workspace = await createWorkspace(app.ctx.db, name);
-      const { key } = await createApiKey(app.ctx.db, workspace.id, 'bench');
-      return { id: workspace.id, key, api: new ApiClient(url, key) };
-    },
-    close: () => app.close(),
-  };
 }
 
 async function expectStatus<T>(
@@ -162,7 +116,10 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 async function run(crm: Crm, referrals: number, deadline: number, mode: 'live' | 'backlog'): Promise<Result> {
   const { calls, answerMs, tooMany, byRoute, plugin } = callCounter();
   const backend = await freshBackend(`${crm}_${referrals}_${mode}`, postgresUrl);
-  const testApp = await startApp(backend, plugin, mode === 'live');
+  const testApp = await startSandboxedApp(backend, {
+    work: mode === 'live',
+    plugins: [{ prefix: '', plugin }],
+  });
   try {
     const { api } = await testApp.newWorkspace();
     const program = await expectStatus(

@@ -6,8 +6,11 @@ import { buildApp, type ExtraPlugin, prepare, type RefsyncApp } from '../src/app
 import { loadConfig } from '../src/config.ts';
 import { createLogger } from '../src/core/logger.ts';
 import { openDatabase } from '../src/db/client.ts';
+import { sandboxPlugins } from '../src/sandbox/index.ts';
+import { memorySandboxStore } from '../src/sandbox/store.ts';
 import { subscribers } from '../src/subscribers.ts';
 import { createApiKey, createWorkspace } from '../src/workspaces/service.ts';
+import { ApiClient, type TestApp } from '../test/helpers/app.ts';
 
 /** Where one benchmark run keeps its data; `drop` removes all of it. */
 export interface BenchBackend {
@@ -174,4 +177,50 @@ export function quantileMs(histogram: Histogram, q: number): number {
     below = bucket.count;
   }
   return lower * 1000;
+}
+
+/**
+ * refsync with the sandbox CRMs mounted, as the test helper starts it, on the given backend:
+ * the OAuth callbacks come back to it, so connections are made through the real flow.
+ * `work: false` starts no worker (jobs wait for `app.ctx.queue.work`).
+ */
+export async function startSandboxedApp(
+  backend: BenchBackend,
+  options: { work: boolean; plugins?: readonly ExtraPlugin[]; env?: Record<string, string> },
+): Promise<TestApp> {
+  const config = loadConfig({
+    PORT: '0',
+    REFSYNC_DATA_DIR: backend.dataDir,
+    REFSYNC_LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent',
+    REFSYNC_SECRET_KEY: 'bench-secret-key-0123456789',
+    REFSYNC_SHUTDOWN_TIMEOUT_MS: '2000',
+    ...(backend.databaseUrl ? { DATABASE_URL: backend.databaseUrl } : {}),
+    ...options.env,
+  });
+  const database = await openDatabase({ databaseUrl: backend.databaseUrl, dataDir: backend.dataDir });
+  const app: RefsyncApp = await buildApp({
+    config,
+    database,
+    logger: createLogger(config.logLevel),
+    subscribers,
+    plugins: [...(options.plugins ?? []), ...sandboxPlugins(memorySandboxStore())],
+  });
+  await prepare(app, { work: options.work });
+  await app.server.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.server.address();
+  if (!address || typeof address !== 'object') throw new Error('bench server has no address');
+  const url = `http://127.0.0.1:${address.port}`;
+  // The OAuth callback must come back to this server.
+  config.publicUrl = url;
+  return {
+    app,
+    url,
+    anonymous: new ApiClient(url, undefined),
+    newWorkspace: async (name = 'Bench') => {
+      const workspace = await createWorkspace(app.ctx.db, name);
+      const { key } = await createApiKey(app.ctx.db, workspace.id, 'bench');
+      return { id: workspace.id, key, api: new ApiClient(url, key) };
+    },
+    close: () => app.close(),
+  };
 }

@@ -10,6 +10,8 @@ import type { DomainEvents, EventJob, EventJobOf, EventType } from './events.ts'
 import type { EventSubscriber } from './subscriber.ts';
 import { events } from './tables.ts';
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 /** Default for `EventSubscriber.expireInSeconds`. */
 export const DEFAULT_JOB_EXPIRY_SECONDS = 60;
 
@@ -30,6 +32,15 @@ export const JOB_SUPERVISE_INTERVAL_SECONDS = 10;
 export const WORKER_POOL_SIZE = 6;
 
 const NO_JOB_ID = '00000000-0000-0000-0000-000000000000';
+
+/**
+ * On a queue woken on commit, a short batch that began soon after the previous one ended
+ * means entries are streaming in one by one: the worker then waits this long before its next
+ * fetch, so the next batch gathers what arrived meanwhile instead of taking them one at a
+ * time (each batch has a fixed cost, and on PGlite it holds the only session the requests
+ * need too). An event arriving on a quiet queue is still taken at once.
+ */
+export const WAKE_COALESCE_MS = 20;
 
 export interface JobQueueOptions {
   database: Database;
@@ -158,10 +169,13 @@ export class JobQueue {
       const queue = subscriber.queue;
       const handleBatch = subscriber.handleBatch?.bind(subscriber);
       if (handleBatch) {
+        const batchSize = subscriber.batchSize ?? 100;
+        let lastBatchEnded = 0;
         await this.boss.work<EventJob>(
           queue,
           {
-            batchSize: subscriber.batchSize ?? 100,
+            batchSize,
+            localConcurrency: database.kind === 'postgres' ? (subscriber.batchConcurrency ?? 1) : 1,
             pollingIntervalSeconds: this.#pollingIntervalSeconds,
             notifyPollingIntervalSeconds: this.#pollingIntervalSeconds,
             // A full batch means more are waiting: fetch the next at once, not after a poll.
@@ -170,6 +184,8 @@ export class JobQueue {
           },
           async (jobs) => {
             if (jobs.length === 0) return;
+            const began = Date.now();
+            const streaming = subscriber.wakeOnCommit === true && began - lastBatchEnded < 2 * WAKE_COALESCE_MS;
             for (const job of jobs) this.#noteWait(queue, job);
             const end = this.#metrics.jobDuration.startTimer({ queue });
             const controller = new AbortController();
@@ -189,6 +205,10 @@ export class JobQueue {
             } finally {
               end();
             }
+            // Returning ends the batch and lets pg-boss fetch the next (at once, when woken
+            // meanwhile); waiting here first lets a stream of single entries gather.
+            if (streaming && jobs.length < batchSize) await sleep(WAKE_COALESCE_MS);
+            lastBatchEnded = Date.now();
           },
         );
         continue;

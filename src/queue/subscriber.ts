@@ -47,6 +47,12 @@ export interface EventSubscriber<E extends EventType = EventType> {
   /** Jobs per batch for `handleBatch`. Default 100. */
   batchSize?: number;
   /**
+   * Batches one process works at once on PostgreSQL, where a batch spends much of its time
+   * waiting on the database or the CRM; the handler must already be safe with several worker
+   * processes. PGlite has a single session, so one there. Default 1.
+   */
+  batchConcurrency?: number;
+  /**
    * Wake this queue's idle workers as soon as a job commits, instead of at their next poll
    * (half a second): for work someone waits on. Every wake-up is a fetch, so queues whose
    * jobs can wait leave it off. Default false.

@@ -10,16 +10,21 @@ export interface SandboxStore {
   save(name: string, state: unknown): void;
 }
 
-/** Keeps nothing: state lives as long as the process (tests, benchmarks). */
+/**
+ * Keeps nothing: state lives as long as the process (tests, benchmarks). A save keeps the
+ * state object itself and a load copies it: saving is what a busy sandbox does several times
+ * a second, loading happens once per start. Like the file store, what a load returns is what
+ * the last save was given, as it is when loaded (sandboxes flush on close).
+ */
 export function memorySandboxStore(): SandboxStore {
-  const states = new Map<string, string>();
+  const states = new Map<string, unknown>();
   return {
     load: (name) => {
-      const text = states.get(name);
-      return text === undefined ? null : JSON.parse(text);
+      const state = states.get(name);
+      return state === undefined ? null : JSON.parse(JSON.stringify(state));
     },
     save: (name, state) => {
-      states.set(name, JSON.stringify(state));
+      states.set(name, state);
     },
   };
 }
