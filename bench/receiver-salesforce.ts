@@ -14,12 +14,13 @@
  *
  *   node --import tsx bench/receiver-salesforce.ts
  */
-import { and, eq, sql } from 'drizzle-orm';
-import { salesEntries } from '../src/db/schema.ts';
-import { createReferral } from '../src/referrals/service.ts';
+
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { and, eq, sql } from 'drizzle-orm';
+import { salesEntries } from '../src/db/schema.ts';
+import { createReferral } from '../src/referrals/service.ts';
 import type { TestApp } from '../test/helpers/app.ts';
 import { SandboxSalesforce } from '../test/helpers/crm.ts';
 import { type RefsyncProcess, spawnRefsync } from '../test/helpers/process.ts';

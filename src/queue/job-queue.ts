@@ -185,7 +185,8 @@ export class JobQueue {
           async (jobs) => {
             if (jobs.length === 0) return;
             const began = Date.now();
-            const streaming = subscriber.wakeOnCommit === true && began - lastBatchEnded < 2 * WAKE_COALESCE_MS;
+            const streaming =
+              subscriber.wakeOnCommit === true && began - lastBatchEnded < 2 * WAKE_COALESCE_MS;
             for (const job of jobs) this.#noteWait(queue, job);
             const end = this.#metrics.jobDuration.startTimer({ queue });
             const controller = new AbortController();
