@@ -160,10 +160,11 @@ function compile(org: OrgState, soql: string, root: ObjectDef, condition: Condit
     }
     case 'in': {
       const path = resolve(org, soql, root, condition.field);
-      const wanted = condition.values.map((v) => literalValue(path.field, v));
+      // A Set answers as `===` does, in one lookup however long the list.
+      const wanted = new Set(condition.values.map((v) => literalValue(path.field, v)));
       return (r) => {
         const value = comparable(path.field, valueAt(org, r, path));
-        const found = wanted.some((w) => w === value);
+        const found = wanted.has(value);
         return condition.negate ? !found : found;
       };
     }
