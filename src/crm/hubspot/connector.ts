@@ -60,6 +60,10 @@ export function createHubspotConnector(options: HubspotConnectorOptions = {}): C
     getRecord: (session, object, id, fields) => receiverReads.getRecord(session, object, id, fields, call),
     related: (session, object, id, to, fields, limit) =>
       receiverReads.related(session, object, id, to, fields, limit, call),
+    getRecords: (session, object, ids, fields) =>
+      receiverReads.getRecords(session, object, ids, fields, call),
+    relatedMany: (session, object, ids, to, fields, limit) =>
+      receiverReads.relatedMany(session, object, ids, to, fields, limit, call),
   };
 }
 
