@@ -14,6 +14,25 @@ const outcomes: Record<string, string> = {
   failed: 'Failed',
 };
 
+/** click → referral → qualified → won, each with its share of the step before. */
+function captureSteps(capture: DashboardView['capture']) {
+  const steps = [
+    { label: 'Clicks', value: capture.clicks },
+    { label: 'Referrals', value: capture.referrals },
+    { label: 'Qualified', value: capture.qualified },
+    { label: 'Won', value: capture.won },
+  ];
+  return steps.map((step, i) => {
+    const before = steps[i - 1];
+    // Referrals also come from the API and CRMs, so they may outnumber clicks: no share then.
+    const share =
+      before && before.value > 0 && step.value <= before.value
+        ? `${Math.round((step.value / before.value) * 100)}% of ${before.label.toLowerCase()}`
+        : '';
+    return { ...step, share };
+  });
+}
+
 export function DashboardPage() {
   useTitle('Dashboard');
   const { query } = useLocation();
@@ -71,6 +90,28 @@ export function DashboardPage() {
                     tone: step.kind,
                   }))}
                 />
+              )}
+            </section>
+            <section className="card" aria-labelledby="capture-title">
+              <h2 id="capture-title">Referral links</h2>
+              {data.programId === null ? (
+                <p className="state state-empty">No program yet.</p>
+              ) : (
+                <>
+                  <ol className="tiles" aria-label={`Link funnel, ${data.from} to ${data.to}`}>
+                    {captureSteps(data.capture).map((step) => (
+                      <li key={step.label} className="tile">
+                        <span className="tile-value">{step.value}</span>
+                        <span className="tile-label">{step.label}</span>
+                        {step.share ? <span className="tile-label">{step.share}</span> : null}
+                      </li>
+                    ))}
+                  </ol>
+                  <p className="muted">
+                    Clicks on members' links in the period; the referrals added in it, and how many of them
+                    ever reached qualified and won.
+                  </p>
+                </>
               )}
             </section>
             <section className="card" aria-labelledby="per-day-title">
