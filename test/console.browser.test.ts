@@ -267,6 +267,9 @@ describe.runIf(availability.run)('the console in a real browser', { timeout: 600
       '1Qualified100% of referrals',
       '0Won0% of qualified',
     ]);
+    await page
+      .getByText('how many of those ever reached Demo booked, Qualified or Won (qualified) and Won (won)')
+      .waitFor();
     const demoBar = page.locator(`svg[data-chart="bars"] g[data-label="Demo booked"]`);
     await demoBar.waitFor();
     expect(await demoBar.getAttribute('data-value')).toBe('1');

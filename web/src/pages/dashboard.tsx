@@ -33,6 +33,13 @@ function captureSteps(capture: DashboardView['capture']) {
   });
 }
 
+/** The program's milestones of these kinds, as words: "Demo booked, Qualified or Won". */
+function labelsOf(funnel: DashboardView['funnel'], kinds: string[]): string {
+  const labels = funnel.filter((step) => kinds.includes(step.kind)).map((step) => step.label);
+  if (labels.length === 0) return 'none of its milestones';
+  return labels.length === 1 ? (labels[0] ?? '') : `${labels.slice(0, -1).join(', ')} or ${labels.at(-1)}`;
+}
+
 export function DashboardPage() {
   useTitle('Dashboard');
   const { query } = useLocation();
@@ -92,28 +99,25 @@ export function DashboardPage() {
                 />
               )}
             </section>
-            <section className="card" aria-labelledby="capture-title">
-              <h2 id="capture-title">Referral links</h2>
-              {data.programId === null ? (
-                <p className="state state-empty">No program yet.</p>
-              ) : (
-                <>
-                  <ol className="tiles" aria-label={`Link funnel, ${data.from} to ${data.to}`}>
-                    {captureSteps(data.capture).map((step) => (
-                      <li key={step.label} className="tile">
-                        <span className="tile-value">{step.value}</span>
-                        <span className="tile-label">{step.label}</span>
-                        {step.share ? <span className="tile-label">{step.share}</span> : null}
-                      </li>
-                    ))}
-                  </ol>
-                  <p className="muted">
-                    Clicks on members' links in the period; the referrals added in it, and how many of them
-                    ever reached qualified and won.
-                  </p>
-                </>
-              )}
-            </section>
+            {data.programId === null ? null : (
+              <section className="card" aria-labelledby="capture-title">
+                <h2 id="capture-title">Referral links</h2>
+                <ol className="tiles" aria-label={`Link funnel, ${data.from} to ${data.to}`}>
+                  {captureSteps(data.capture).map((step) => (
+                    <li key={step.label} className="tile">
+                      <span className="tile-value">{step.value}</span>
+                      <span className="tile-label">{step.label}</span>
+                      {step.share ? <span className="tile-label">{step.share}</span> : null}
+                    </li>
+                  ))}
+                </ol>
+                <p className="muted">
+                  Clicks on members' links in the period, the referrals added in it, and how many of those
+                  ever reached {labelsOf(data.funnel, ['qualified', 'approved'])} (qualified) and{' '}
+                  {labelsOf(data.funnel, ['approved'])} (won), even if they moved on since.
+                </p>
+              </section>
+            )}
             <section className="card" aria-labelledby="per-day-title">
               <h2 id="per-day-title">Referrals added per day</h2>
               <DayChart title={`Referrals added, ${data.from} to ${data.to}`} days={data.referralsPerDay} />
