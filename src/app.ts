@@ -11,6 +11,7 @@ import {
 } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import { captureApiRoutes, captureRoutes } from './capture/index.ts';
+import { startClickPruner, stopClickPruner } from './capture/retention.ts';
 import { type Config, ConfigError } from './config.ts';
 import { oauthCallbackRoutes } from './connections/oauth-callback.ts';
 import { connectionRoutes } from './connections/routes.ts';
@@ -223,6 +224,7 @@ export async function buildApp(options: BuildOptions): Promise<RefsyncApp> {
       await server.close();
       await stopPoller(ctx);
       stopHoldReleaser(ctx);
+      await stopClickPruner(ctx);
       await queue.stop(config.shutdownTimeoutMs);
       await database.close();
     },
@@ -237,4 +239,5 @@ export async function prepare(app: RefsyncApp, options: { work: boolean }): Prom
   if (options.work) await app.ctx.queue.work(app.ctx);
   if (options.work) await startPoller(app.ctx);
   if (options.work) startHoldReleaser(app.ctx);
+  if (options.work) startClickPruner(app.ctx);
 }

@@ -35,6 +35,7 @@ const envSchema = z.object({
   REFSYNC_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   REFSYNC_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(20_000),
   REFSYNC_POLL_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+  REFSYNC_CLICK_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(400),
   REFSYNC_HUBSPOT_LEGACY_SIGNATURES: boolFlag.optional(),
   REFSYNC_SMTP_URL: z
     .string()
@@ -101,6 +102,11 @@ export interface Config {
    * CRM's events missed. Default 60.
    */
   pollIntervalSeconds: number;
+  /**
+   * Days a referral link click is kept as a row (time, hashed address, user agent, referring
+   * page); older clicks are folded into counts per member and day, then deleted. Default 400.
+   */
+  clickRetentionDays: number;
   /**
    * Also accept HubSpot webhooks signed only with v1/v2 (`X-HubSpot-Signature`), which carry
    * no timestamp and so can be replayed. Default: off (v3 only).
@@ -213,6 +219,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.REFSYNC_LOG_LEVEL,
     shutdownTimeoutMs: e.REFSYNC_SHUTDOWN_TIMEOUT_MS,
     pollIntervalSeconds: e.REFSYNC_POLL_INTERVAL_SECONDS,
+    clickRetentionDays: e.REFSYNC_CLICK_RETENTION_DAYS,
     hubspotLegacySignatures: e.REFSYNC_HUBSPOT_LEGACY_SIGNATURES ?? false,
     crmBaseUrls: e.REFSYNC_CRM_BASE_URLS,
     smtpUrl: e.REFSYNC_SMTP_URL,

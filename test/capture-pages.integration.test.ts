@@ -194,6 +194,69 @@ describe('join page', () => {
     expect(html).toContain('<div class="error" id="f-firstName-error">enter your first name</div>');
     expect(html).toContain('<div class="error" id="f-email-error">must be an email address</div>');
   });
+
+  it("asks for the program's custom member fields, each error beside its field", async () => {
+    const program = await api.post<{ id: string }>('/api/v1/programs', {
+      name: 'With fields',
+      memberFields: [
+        { key: 'company', label: 'Company', type: 'text', required: true },
+        { key: 'seats', label: 'Seats', type: 'number', required: true },
+        { key: 'since', label: 'Customer since', type: 'date', required: false },
+        { key: 'newsletter', label: 'Send me the newsletter', type: 'boolean', required: false },
+      ],
+    });
+    const id = program.body.id;
+    await api.patch(`/api/v1/programs/${id}/capture-settings`, { hostedPages: 'refer_and_join' });
+    const form = await (await fetch(`${testApp.url}/p/${id}/join`)).text();
+    expect(form).toContain(
+      '<label for="f-cf_company">Company <span class="req" aria-hidden="true">*</span></label><input id="f-cf_company" name="cf_company" type="text" value="" required>',
+    );
+    expect(form).toContain('<input id="f-cf_seats" name="cf_seats" type="number" value="" required>');
+    expect(form).toContain('<input id="f-cf_since" name="cf_since" type="date" value="">');
+    expect(form).toContain('<input type="checkbox" id="f-cf_newsletter" name="cf_newsletter" value="yes">');
+
+    const email = `fields-${Math.random().toString(36).slice(2, 8)}@member.example`;
+    const typed = { firstName: 'Ola', email, cf_company: '', cf_seats: 'many', cf_since: '' };
+    const missing = await post(`/p/${id}/join`, typed);
+    expect(missing.status).toBe(400);
+    expect(missing.html).toContain('Please correct the 2 fields marked below.');
+    expect(missing.html).toContain(
+      '<input id="f-cf_company" name="cf_company" type="text" value="" required aria-describedby="f-cf_company-error" aria-invalid="true"><div class="error" id="f-cf_company-error">please fill this in</div>',
+    );
+    expect(missing.html).toContain('<div class="error" id="f-cf_seats-error">must be a number</div>');
+    expect(missing.html).toContain('value="many"');
+    expect(missing.html).toContain('value="Ola"');
+
+    const badDate = await post(`/p/${id}/join`, {
+      ...typed,
+      cf_company: 'Ola AS',
+      cf_seats: '12',
+      cf_since: '2024-13-45',
+    });
+    expect(badDate.status).toBe(400);
+    expect(badDate.html).toContain(
+      '<div class="error" id="f-cf_since-error">must be a date (YYYY-MM-DD or ISO 8601)</div>',
+    );
+    expect(badDate.html).toContain('value="Ola AS"');
+    const none = await api.get<{ data: unknown[] }>(`/api/v1/members?programId=${id}`);
+    expect(none.body.data).toEqual([]);
+
+    const joined = await post(`/p/${id}/join`, {
+      ...typed,
+      cf_company: 'Ola AS',
+      cf_seats: '12',
+      cf_since: '2024-03-01',
+      cf_newsletter: 'yes',
+    });
+    expect(joined.status).toBe(201);
+    expect(joined.html).toContain('Welcome, Ola!');
+    const members = await api.get<{ data: Array<{ customFields: Record<string, unknown> }> }>(
+      `/api/v1/members?programId=${id}`,
+    );
+    expect(members.body.data.map((member) => member.customFields)).toEqual([
+      { company: 'Ola AS', seats: 12, since: '2024-03-01', newsletter: true },
+    ]);
+  });
 });
 
 describe('pages that are off', () => {

@@ -199,6 +199,41 @@ describe('the dashboard', () => {
     expect(html).not.toContain('secret@prospect.example');
   });
 
+  it("shows all of a member's referrals, 25 to a page, newest first", async () => {
+    const member = await newMember(api, setup.programId, { firstName: 'Pia' });
+    for (let i = 1; i <= 30; i++) {
+      const created = await api.post('/api/v1/referrals', {
+        programId: setup.programId,
+        memberId: member.id,
+        firstName: 'Prospect',
+        lastName: String(i).padStart(2, '0'),
+        email: `prospect-${i}-${member.id}@example.com`,
+      });
+      expect(created.status).toBe(201);
+    }
+    const session = await signIn(await emailedLink(setup.programId, member.email ?? ''));
+    const names = (html: string) => [...html.matchAll(/<strong>Prospect (\d\d)<\/strong>/g)].map((m) => m[1]);
+    const first = await portal(setup.programId, session.cookie);
+    expect(names(first)).toEqual(Array.from({ length: 25 }, (_, i) => String(30 - i).padStart(2, '0')));
+    expect(first).toContain('<div class="stat"><span class="muted">Referrals</span><b>30</b></div>');
+    expect(first).not.toContain('Newest referrals');
+    const older = /<a href="(\/portal\/[^"]+\?after=[^"#]+)#referrals">Older referrals<\/a>/.exec(first)?.[1];
+    expect(older).toBeDefined();
+    const second = await (
+      await fetch(`${testApp.url}${older}`, { headers: { cookie: session.cookie ?? '' } })
+    ).text();
+    expect(names(second)).toEqual(['05', '04', '03', '02', '01']);
+    expect(second).toContain(`<a href="/portal/${setup.programId}#referrals">Newest referrals</a>`);
+    expect(second).not.toContain('Older referrals');
+    // A cursor that is none shows the newest page.
+    const bad = await (
+      await fetch(`${testApp.url}/portal/${setup.programId}?after=%%%`, {
+        headers: { cookie: session.cookie ?? '' },
+      })
+    ).text();
+    expect(names(bad)).toHaveLength(25);
+  });
+
   it('without a session, or after signing out, the sign-in form is shown', async () => {
     expect(await portal(setup.programId, null)).toContain('Email me a sign-in link');
     expect(

@@ -242,8 +242,34 @@ describe.runIf(availability.run)('the console in a real browser', { timeout: 600
     await expectAccessible(page, 'referrals');
     await screenshot(page, '10-referrals');
 
-    // The dashboard's funnel counts the move.
+    // Two visits of Paula's link (a person's browser; a bot's visit is not counted).
+    const paula = await api.get<{ data: Array<{ referralLink: string }> }>(
+      '/api/v1/members?referralCode=PAULA-1',
+    );
+    const paulaLink = paula.body.data[0]?.referralLink ?? '';
+    expect(paulaLink).toBe(`${testApp.app.ctx.config.publicUrl}/r/PAULA-1`);
+    for (const agent of [
+      'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36',
+      'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Safari/605.1.15',
+      'Slackbot-LinkExpanding 1.0',
+    ]) {
+      const visit = await fetch(paulaLink, { redirect: 'manual', headers: { 'user-agent': agent } });
+      expect(visit.status).toBe(302);
+    }
+
+    // The dashboard's funnel counts the move; the link funnel the visits, the referral and its move.
     await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Dashboard' }).click();
+    const linkFunnel = page.getByRole('list', { name: /^Link funnel, / });
+    await linkFunnel.waitFor();
+    expect(await linkFunnel.getByRole('listitem').allTextContents()).toEqual([
+      '2Clicks',
+      '1Referrals50% of clicks',
+      '1Qualified100% of referrals',
+      '0Won0% of qualified',
+    ]);
+    await page
+      .getByText('how many of those ever reached Demo booked, Qualified or Won (qualified) and Won (won)')
+      .waitFor();
     const demoBar = page.locator(`svg[data-chart="bars"] g[data-label="Demo booked"]`);
     await demoBar.waitFor();
     expect(await demoBar.getAttribute('data-value')).toBe('1');

@@ -46,7 +46,7 @@ legend{font-weight:600;margin-bottom:8px;padding:0}
 .field{margin-bottom:16px}
 label{display:block;font-weight:500;margin-bottom:4px}
 .req{color:var(--bad)}
-input[type=text],input[type=email],textarea{width:100%;padding:10px 12px;border:1px solid #b8c0cc;border-radius:6px;font:inherit;background:#fff}
+input[type=text],input[type=email],input[type=number],input[type=date],input[type=url],textarea{width:100%;padding:10px 12px;border:1px solid #b8c0cc;border-radius:6px;font:inherit;background:#fff}
 textarea{min-height:90px;resize:vertical}
 input:focus,textarea:focus,button:focus,a:focus{outline:3px solid color-mix(in srgb,var(--brand) 45%,transparent);outline-offset:1px}
 .invalid input,.invalid textarea{border-color:var(--bad)}
@@ -74,6 +74,7 @@ th{color:var(--muted);font-weight:600;font-size:13px;text-transform:uppercase;le
 .feedback{margin:6px 0 0;padding:6px 10px;border-left:3px solid var(--brand);background:#f8fafc;color:var(--ink);font-size:14px}
 .muted{color:var(--muted)}
 .stats{display:flex;gap:16px;flex-wrap:wrap}
+.pager{display:flex;gap:16px;justify-content:flex-end;margin-top:12px}
 .stat{flex:1;min-width:120px;border:1px solid var(--line);border-radius:8px;padding:12px}
 .stat b{display:block;font-size:22px}
 footer{text-align:center;color:var(--muted);font-size:13px;margin:24px 0}
@@ -107,7 +108,7 @@ export function neutralPage(): string {
 export interface FieldSpec {
   name: string;
   label: string;
-  type?: 'text' | 'email' | 'textarea';
+  type?: 'text' | 'email' | 'textarea' | 'number' | 'date' | 'url';
   required?: boolean;
   autocomplete?: string;
 }
@@ -138,13 +139,14 @@ export function checkbox(
   label: string,
   values: Record<string, string>,
   errors: Record<string, string>,
+  required = true,
 ): string {
   const id = `f-${name}`;
   const error = errors[name];
   const describedBy = error ? ` aria-describedby="${id}-error" aria-invalid="true"` : '';
   const checked = values[name] ? ' checked' : '';
   const message = error ? `<div class="error" id="${id}-error">${esc(error)}</div>` : '';
-  return `<div class="field${error ? ' invalid' : ''}"><div class="check"><input type="checkbox" id="${id}" name="${name}" value="yes" required${checked}${describedBy}><label for="${id}">${esc(label)}</label></div>${message}</div>`;
+  return `<div class="field${error ? ' invalid' : ''}"><div class="check"><input type="checkbox" id="${id}" name="${name}" value="yes"${required ? ' required' : ''}${checked}${describedBy}><label for="${id}">${esc(label)}</label></div>${message}</div>`;
 }
 
 /** A field bots fill in and people never see (hidden from screen readers and tab order too). */

@@ -2,8 +2,9 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.ts';
 import { newId } from '../core/ids.ts';
 import type { Db } from '../db/client.ts';
-import { findMemberByCode, type MemberRow, membersWithCode } from '../members/service.ts';
-import { findProgram } from '../programs/service.ts';
+import { refsyncLink } from '../members/codes.ts';
+import { findMemberByCode, type MemberRow, memberWithCode } from '../members/service.ts';
+import { findPublicProgram } from '../programs/service.ts';
 import { addressHash, countHit, hitsSoFar, isBot, limits, noStore } from './guards.ts';
 import { neutralPage } from './html.ts';
 import { settingsRow } from './settings.ts';
@@ -16,35 +17,36 @@ const codePattern = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** The member a link names: `/r/{code}`, or the older `/r/{programId}?ref={code}`. */
 async function memberOfLink(db: Db, first: string, ref: string | undefined): Promise<MemberRow | undefined> {
-  if (first.startsWith('prg_')) {
-    if (!ref || !codePattern.test(ref)) return undefined;
-    return findMemberByCode(db, first, ref);
-  }
-  if (!codePattern.test(first)) return undefined;
-  // A code two programs share names nobody in particular; the program's own link still works.
-  const found = await membersWithCode(db, first, 2);
-  return found.length === 1 ? found[0] : undefined;
+  if (first.startsWith('prg_')) return ref ? findMemberByCode(db, first, ref) : undefined;
+  // An older code two programs share names nobody in particular; each program's link still works.
+  return memberWithCode(db, first);
 }
 
 /** The landing URL with `ref=<code>` added (kept in front of any #fragment). */
-export function withCode(landingUrl: string, code: string): string {
+export function withCode(landingUrl: string, code: string | undefined): string {
   const url = new URL(landingUrl);
-  url.searchParams.set('ref', code);
+  if (code !== undefined) url.searchParams.set('ref', code);
   return url.toString();
 }
 
-export function shortLink(publicUrl: string, code: string): string {
-  return `${publicUrl}/r/${encodeURIComponent(code)}`;
+/** The link refsync shows a member on its own pages (short unless the code is an older shared one). */
+export function linkOf(ctx: AppContext, member: MemberRow): string {
+  return refsyncLink(member, ctx.config.publicUrl);
 }
 
 /**
- * The link refsync gives a member on its own pages: the short `/r/{code}` when that code names
- * only them across the install, else the program's `/r/{programId}?ref={code}`.
+ * Where a program's links lead, read beside `alongside` (the click or the miss being
+ * counted): its capture landing URL, else its `referralLinkBase`, else the neutral page;
+ * undefined when there is no such program.
  */
-export async function linkOf(ctx: AppContext, member: MemberRow): Promise<string> {
-  const sharing = await membersWithCode(ctx.db, member.referralCode, 2);
-  if (sharing.length === 1) return shortLink(ctx.config.publicUrl, member.referralCode);
-  return `${ctx.config.publicUrl}/r/${member.programId}?ref=${encodeURIComponent(member.referralCode)}`;
+async function landingOf(ctx: AppContext, programId: string, alongside: Promise<unknown>) {
+  const [settings] = await Promise.all([settingsRow(ctx.db, programId), alongside]);
+  if (settings?.landingUrl) return settings.landingUrl;
+  if (!programId.startsWith('prg_')) return undefined;
+  // The program is read only when capture settings name no landing URL.
+  const program = await findPublicProgram(ctx.db, programId);
+  if (!program) return undefined;
+  return program.referralLinkBase ?? `${ctx.config.publicUrl}${NEUTRAL_PATH}`;
 }
 
 async function recordClick(
@@ -90,28 +92,25 @@ export const linkRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, {
           .type('text/plain; charset=utf-8')
           .send('Too many requests; try again later.');
       }
-      const ref = typeof request.query.ref === 'string' ? request.query.ref : undefined;
-      const member = await memberOfLink(ctx.db, request.params.code, ref);
-      if (!member) {
-        // The same work as a hit (a settings read beside a write) and the same status, so
-        // neither the answer nor its timing tells a guesser more than the destination.
-        await Promise.all([
-          settingsRow(ctx.db, request.params.code),
-          countHit(ctx.db, missBucket, limits.linkMisses),
-        ]);
-        return redirect(reply, `${ctx.config.publicUrl}${NEUTRAL_PATH}`);
-      }
-      const [settings] = await Promise.all([
-        settingsRow(ctx.db, member.programId),
-        recordClick(ctx, request, member, ipHash),
-      ]);
-      // The program is read only when capture settings name no landing URL.
-      const program = settings?.landingUrl
-        ? undefined
-        : await findProgram(ctx.db, member.workspaceId, member.programId);
-      const landing =
-        settings?.landingUrl ?? program?.referralLinkBase ?? `${ctx.config.publicUrl}${NEUTRAL_PATH}`;
-      return redirect(reply, withCode(landing, member.referralCode));
+      const given = typeof request.query.ref === 'string' ? request.query.ref : undefined;
+      const ref = given !== undefined && codePattern.test(given) ? given : undefined;
+      // What is no code nor program ID is looked up as one that names nobody ('-').
+      const valid = codePattern.test(request.params.code);
+      const first = valid ? request.params.code : '-';
+      const member = await memberOfLink(ctx.db, first, ref);
+      const programForm = first.startsWith('prg_');
+      // The code goes on as the link gave it, so a hit and a miss leave the same address.
+      const code = programForm ? ref : valid ? first : undefined;
+      const counted = member
+        ? recordClick(ctx, request, member, ipHash)
+        : countHit(ctx.db, missBucket, limits.linkMisses);
+      // A miss does the same work as a hit (the program's settings read beside one write) and
+      // answers the same: `/r/{programId}?ref=X` leads to that program's landing URL with X
+      // whether or not X is a member's code; a short code nobody has leads where a program
+      // without a landing URL does (see decision 0053). The landing site treats an unknown
+      // code as no code.
+      const landing = await landingOf(ctx, member?.programId ?? first, counted);
+      return redirect(reply, withCode(landing ?? `${ctx.config.publicUrl}${NEUTRAL_PATH}`, code));
     },
   );
 };

@@ -1,12 +1,12 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { AppContext } from '../context.ts';
-import { AppError } from '../core/errors.ts';
 import { createMember, findMemberByCode, findMemberInProgram } from '../members/service.ts';
 import { addressHash, countHit, limits } from './guards.ts';
 import { checkbox, errorSummary, esc, field, honeypot, page, sendPage } from './html.ts';
 import { takeReferral } from './intake.ts';
 import { linkOf } from './links.ts';
+import { customFieldErrors, customFieldsHtml, readCustomFields } from './member-fields.ts';
 import { requestSignIn } from './portal-service.ts';
 import { fieldErrors, optionalPageText, pageEmail, pageText, prospectFields } from './prospect.ts';
 import {
@@ -73,6 +73,7 @@ ${errorSummary(errors)}
 <div class="row">${field({ name: 'firstName', label: 'First name', required: true, autocomplete: 'given-name' }, values, errors)}
 ${field({ name: 'lastName', label: 'Last name', autocomplete: 'family-name' }, values, errors)}</div>
 ${field({ name: 'email', label: 'Email', type: 'email', required: true, autocomplete: 'email' }, values, errors)}
+${customFieldsHtml(pub.program.memberFields, values, errors)}
 ${honeypot()}
 <button type="submit">Get my referral link</button>
 </form>
@@ -191,36 +192,31 @@ export const hostedPageRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (
         );
       if (values.website) return inbox();
       const parsed = joinForm.safeParse(values);
-      if (!parsed.success) return sendPage(reply, joinPage(pub, values, fieldErrors(parsed.error)), 400);
+      const custom = readCustomFields(pub.program.memberFields, values);
+      const errors = { ...(parsed.success ? {} : fieldErrors(parsed.error)), ...custom.errors };
+      if (!parsed.success || Object.keys(errors).length > 0) {
+        return sendPage(reply, joinPage(pub, values, errors), 400);
+      }
       const existing = await findMemberInProgram(ctx.db, pub.program.id, 'email', parsed.data.email);
       if (existing) {
         await requestSignIn(ctx, pub.program, parsed.data.email);
         return inbox();
       }
+      let refused: Errors | undefined;
       const created = await createMember(ctx.db, ctx.queue, pub.program.workspaceId, {
         programId: pub.program.id,
         email: parsed.data.email,
         firstName: parsed.data.firstName,
         lastName: parsed.data.lastName ?? null,
+        customFields: custom.customFields,
       }).catch((error: unknown) => {
-        // The program asks members for custom fields this page does not know.
-        if (error instanceof AppError && error.code === 'validation_failed') return undefined;
+        // Values the program's field types refuse (a date that is none, say) go beside their field.
+        refused = customFieldErrors(error);
+        if (refused) return undefined;
         throw error;
       });
-      if (!created) {
-        return sendPage(
-          reply,
-          messagePage(
-            pub.settings,
-            'We could not add you here',
-            'This program needs details this page does not ask for; please contact the program owner.',
-            '',
-            'bad',
-          ),
-          400,
-        );
-      }
-      const link = await linkOf(ctx, created.member);
+      if (!created) return sendPage(reply, joinPage(pub, values, refused ?? {}), 400);
+      const link = linkOf(ctx, created.member);
       const body = `<div class="card"><h1>Welcome, ${esc(created.member.firstName)}!</h1><div class="notice ok" role="status">You are in. Share your link: everyone who signs up through it counts as your referral.</div>
 <p class="muted">We also keep your referrals and rewards on <a href="/portal/${esc(pub.program.id)}">your dashboard</a>; sign in there with ${esc(created.member.email)}.</p></div>
 ${linkCard(link, created.member.referralCode, pub.settings.brandName)}`;

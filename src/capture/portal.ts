@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { AppContext } from '../context.ts';
+import { decodeCursor } from '../core/pagination.ts';
 import type { MemberRow } from '../members/service.ts';
 import { milestoneKindOf } from '../referrals/milestone-rules.ts';
 import { listReferrals, referralHistory } from '../referrals/service.ts';
@@ -52,11 +53,34 @@ const money = (amount: number, currency: string | null) =>
 const day = (date: Date) =>
   date.toLocaleDateString('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
 
-async function dashboard(ctx: AppContext, pub: PublicProgram, member: MemberRow): Promise<string> {
+/** Referrals shown on one page of the portal; older ones are a link away. */
+export const PORTAL_PAGE_SIZE = 25;
+
+/** A cursor from the page's address, when it is one (anything else shows the newest). */
+function cursorOf(value: unknown): string | undefined {
+  if (typeof value !== 'string' || value.length > 200) return undefined;
+  try {
+    decodeCursor(value);
+    return value;
+  } catch {
+    return undefined;
+  }
+}
+
+async function dashboard(
+  ctx: AppContext,
+  pub: PublicProgram,
+  member: MemberRow,
+  cursor: string | undefined,
+): Promise<string> {
   const { program, settings } = pub;
-  const link = await linkOf(ctx, member);
+  const link = linkOf(ctx, member);
   const stats = await funnel(ctx.db, program, { memberId: member.id });
-  const referrals = await listReferrals(ctx.db, member.workspaceId, { memberId: member.id, limit: 100 });
+  const referrals = await listReferrals(ctx.db, member.workspaceId, {
+    memberId: member.id,
+    limit: PORTAL_PAGE_SIZE,
+    cursor,
+  });
   const rows: string[] = [];
   for (const referral of referrals.data) {
     const history = await referralHistory(ctx.db, member.workspaceId, referral.id);
@@ -77,9 +101,21 @@ async function dashboard(ctx: AppContext, pub: PublicProgram, member: MemberRow)
         `<td><span class="badge ${kind}">${esc(milestone?.label ?? referral.milestone)}</span></td><td class="date">${day(referral.createdAt)}</td></tr>`,
     );
   }
+  const base = `/portal/${esc(program.id)}`;
+  const pager = [
+    cursor ? `<a href="${base}#referrals">Newest referrals</a>` : '',
+    referrals.nextCursor
+      ? `<a href="${base}?after=${encodeURIComponent(referrals.nextCursor)}#referrals">Older referrals</a>`
+      : '',
+  ].filter(Boolean);
+  const pagerNav = pager.length
+    ? `<nav class="pager" aria-label="Referral pages">${pager.join(' ')}</nav>`
+    : '';
   const referralTable = rows.length
-    ? `<table><thead><tr><th scope="col">Referral</th><th scope="col">Status</th><th scope="col">Referred</th></tr></thead><tbody>${rows.join('')}</tbody></table>`
-    : '<p class="muted">No referrals yet. Share your link to get started.</p>';
+    ? `<table><thead><tr><th scope="col">Referral</th><th scope="col">Status</th><th scope="col">Referred</th></tr></thead><tbody>${rows.join('')}</tbody></table>${pagerNav}`
+    : cursor
+      ? `<p class="muted">No older referrals.</p>${pagerNav}`
+      : '<p class="muted">No referrals yet. Share your link to get started.</p>';
   const rewards = (
     await listRewards(ctx.db, member.workspaceId, { memberId: member.id, limit: 100 })
   ).data.filter((reward) => reward.recipient === 'referrer');
@@ -111,7 +147,7 @@ async function dashboard(ctx: AppContext, pub: PublicProgram, member: MemberRow)
 <div class="stat"><span class="muted">Qualified</span><b>${stats.total.qualified}</b></div>
 <div class="stat"><span class="muted">Won</span><b>${stats.total.won}</b></div></div></div>
 ${linkCard(link, member.referralCode, settings.brandName)}
-<div class="card"><h2>Your referrals</h2>${referralTable}${referLink}</div>${rewardCard}`;
+<div class="card" id="referrals"><h2>Your referrals</h2>${referralTable}${referLink}</div>${rewardCard}`;
   return page(settings, { title: 'Your referral dashboard', body, scripts: [SHARE_SCRIPT] });
 }
 
@@ -125,7 +161,7 @@ export const portalRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app,
 
   const load = (programId: string) => publicProgram(ctx, programId);
 
-  app.get<{ Params: { programId: string } }>(
+  app.get<{ Params: { programId: string }; Querystring: { after?: string } }>(
     '/portal/:programId',
     { schema: { hide: true } },
     async (request, reply) => {
@@ -133,7 +169,7 @@ export const portalRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app,
       if (!pub) return notFoundPage(reply);
       const member = await sessionMember(ctx, pub.program.id, cookieOf(request, SESSION_COOKIE));
       if (!member) return sendPage(reply, signInPage(pub, {}, {}));
-      return sendPage(reply, await dashboard(ctx, pub, member));
+      return sendPage(reply, await dashboard(ctx, pub, member, cursorOf(request.query.after)));
     },
   );
 

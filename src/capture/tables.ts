@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import {
+  date,
   index,
   integer,
   jsonb,
@@ -61,6 +62,24 @@ export const captureClicks = pgTable(
   (t) => [
     index('capture_clicks_program_idx').on(t.programId, t.createdAt),
     index('capture_clicks_member_idx').on(t.memberId),
+    // Pruning finds the clicks past the retention period across programs.
+    index('capture_clicks_created_idx').on(t.createdAt),
+  ],
+);
+
+/** Clicks past the retention period, folded into a count per member and UTC day before deletion. */
+export const captureClickDays = pgTable(
+  'capture_click_days',
+  {
+    programId: text('program_id').notNull(),
+    memberId: text('member_id').notNull(),
+    workspaceId: text('workspace_id').notNull(),
+    day: date('day', { mode: 'string' }).notNull(),
+    clicks: integer('clicks').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.programId, t.memberId, t.day] }),
+    index('capture_click_days_member_idx').on(t.memberId),
   ],
 );
 

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { funnel as captureFunnel } from '../capture/stats.ts';
 import { listConnections, toConnectionView } from '../connections/service.ts';
 import type { AppContext } from '../context.ts';
 import { validationFailed } from '../core/errors.ts';
@@ -48,6 +49,9 @@ export const dashboardRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async
       const funnel = program
         ? await milestoneFunnel(ctx.db, workspaceId, program.id, period)
         : { reached: new Map<string, number>(), current: new Map<string, number>() };
+      const capture = program
+        ? (await captureFunnel(ctx.db, { ...program, workspaceId }, { period })).total
+        : { clicks: 0, referrals: 0, qualified: 0, won: 0 };
       const perDay = program ? await referralsPerDay(ctx.db, workspaceId, program.id, period) : [];
       const byDay = new Map(perDay.map((row) => [row.day, row.count]));
       const entries = await entryCountsByStatus(ctx.db, workspaceId, period);
@@ -67,6 +71,7 @@ export const dashboardRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async
           reached: funnel.reached.get(milestone.code) ?? 0,
           current: funnel.current.get(milestone.code) ?? 0,
         })),
+        capture,
         referralsPerDay: period.days.map((day) => ({ day, count: byDay.get(day) ?? 0 })),
         salesEntries: entryStatuses.map((status) => ({ status, count: entries.get(status) ?? 0 })),
         connections: connections.map((row) => {

@@ -22,6 +22,17 @@ export const dashboardSchema = z.object({
       }),
     )
     .describe("In the program's milestone order"),
+  capture: z
+    .object({
+      clicks: z.number().int().describe('Referral link visits in the period (bots not counted)'),
+      referrals: z.number().int().describe('Referrals created in the period, from any source'),
+      qualified: z
+        .number()
+        .int()
+        .describe('Of those, how many ever reached a qualified or approved milestone'),
+      won: z.number().int().describe('Of those, how many ever reached an approved milestone'),
+    })
+    .describe("The program's capture funnel for the period: click → referral → qualified → won"),
   referralsPerDay: z
     .array(z.object({ day: z.string(), count: z.number().int() }))
     .describe('Every day of the period'),

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiClient, startTestApp, type TestApp } from '../../test/helpers/app.ts';
+import { claimCode } from './codes.ts';
 
 interface Member {
   id: string;
@@ -67,7 +68,7 @@ describe('members', () => {
     });
     expect(created.body.referralCode).toMatch(/^[A-HJ-NP-Z2-9]{8}$/);
     expect(created.body.referralLink).toBe(
-      `${testApp.app.ctx.config.publicUrl}/r/${programId}?ref=${created.body.referralCode}`,
+      `${testApp.app.ctx.config.publicUrl}/r/${created.body.referralCode}`,
     );
     const fetched = await api.get<Member>(`/api/v1/members/${created.body.id}`);
     expect(fetched.body).toEqual(created.body);
@@ -84,7 +85,7 @@ describe('members', () => {
     expect(created.body.referralLink).toBe('https://acme.example/r?utm=x&ref=BOB-2024');
   });
 
-  it('keeps referral codes, emails and external IDs unique within a program, case-insensitively', async () => {
+  it('keeps emails and external IDs unique within a program, referral codes across the install, case-insensitively', async () => {
     await api.post('/api/v1/members', {
       programId: linkedProgramId,
       email: 'first@example.com',
@@ -110,15 +111,103 @@ describe('members', () => {
     });
     expect(sameExternal.status).toBe(409);
     expect(sameExternal.body.error.details?.[0]?.field).toBe('externalId');
-    // Another program may reuse all of them.
+    // Another program may reuse the email and the external ID, not the code.
     const elsewhere = await api.post<Member>('/api/v1/members', {
       programId,
       email: 'first@example.com',
-      referralCode: 'UNIQUE1',
       externalId: 'e-1',
       customFields: { tier: 'silver' },
     });
     expect(elsewhere.status).toBe(201);
+    const codeElsewhere = await api.post<ErrorBody>('/api/v1/members', {
+      programId,
+      email: 'second@example.com',
+      referralCode: 'Unique1',
+      customFields: { tier: 'silver' },
+    });
+    expect(codeElsewhere.status).toBe(409);
+    expect(codeElsewhere.body.error.details).toEqual([
+      { field: 'referralCode', message: 'is already taken; choose another' },
+    ]);
+    // Nor may another workspace; the answer does not say where the code is used.
+    const stranger = (await testApp.newWorkspace('code elsewhere')).api;
+    const strangerProgram = (await stranger.post<{ id: string }>('/api/v1/programs', { name: 'S' })).body.id;
+    const theirs = await stranger.post<ErrorBody>('/api/v1/members', {
+      programId: strangerProgram,
+      email: 'first@example.com',
+      referralCode: 'UNIQUE1',
+    });
+    expect(theirs.status).toBe(409);
+    expect(theirs.body.error.message).toBe('referralCode: this code is already taken; choose another');
+    expect(JSON.stringify(theirs.body)).not.toContain(linkedProgramId);
+    const renamed = await stranger.post<Member>('/api/v1/members', {
+      programId: strangerProgram,
+      email: 'first@example.com',
+      referralCode: 'UNIQUE2',
+    });
+    expect(renamed.status).toBe(201);
+    expect(renamed.body.referralLink).toBe(`${testApp.app.ctx.config.publicUrl}/r/UNIQUE2`);
+  });
+
+  it('a changed code must be free across the install; a change of case of its own code is no change', async () => {
+    const mine = (
+      await api.post<Member>('/api/v1/members', {
+        programId: linkedProgramId,
+        externalId: 'chg-1',
+        referralCode: 'CHANGE-A',
+      })
+    ).body;
+    await api.post<Member>('/api/v1/members', {
+      programId,
+      email: 'chg@example.com',
+      referralCode: 'CHANGE-B',
+      customFields: { tier: 'x' },
+    });
+    const taken = await api.patch<ErrorBody>(`/api/v1/members/${mine.id}`, { referralCode: 'change-b' });
+    expect(taken.status).toBe(409);
+    expect(taken.body.error.details?.[0]?.field).toBe('referralCode');
+    const recased = await api.patch<Member>(`/api/v1/members/${mine.id}`, { referralCode: 'Change-A' });
+    expect(recased.status).toBe(200);
+    expect(recased.body.referralCode).toBe('Change-A');
+    const moved = await api.patch<Member>(`/api/v1/members/${mine.id}`, { referralCode: 'CHANGE-C' });
+    expect(moved.status).toBe(200);
+    // The old code is free again.
+    const reused = await api.post<Member>('/api/v1/members', {
+      programId: linkedProgramId,
+      externalId: 'chg-2',
+      referralCode: 'change-a',
+    });
+    expect(reused.status).toBe(201);
+  });
+
+  it('of simultaneous writers of one code in different programs, exactly one gets it', async () => {
+    const programs = await Promise.all(
+      Array.from({ length: 4 }, (_, i) =>
+        api.post<{ id: string }>('/api/v1/programs', { name: `Race ${i}` }),
+      ),
+    );
+    const answers = await Promise.all(
+      programs.map((program, i) =>
+        api.post<Member>('/api/v1/members', {
+          programId: program.body.id,
+          email: `race-${i}@example.com`,
+          referralCode: i % 2 === 0 ? 'RACE-CODE' : 'race-code',
+        }),
+      ),
+    );
+    expect(answers.map((answer) => answer.status).sort()).toEqual([201, 409, 409, 409]);
+  });
+
+  it('a generated code that is taken is drawn again', async () => {
+    const taken = (
+      await api.post<Member>('/api/v1/members', { programId: linkedProgramId, externalId: 'gen-1' })
+    ).body;
+    const draws = [taken.referralCode.toLowerCase(), taken.referralCode, 'FRESH234'];
+    const code = await testApp.app.ctx.db.transaction((tx) =>
+      claimCode(tx, undefined, undefined, () => draws.shift() ?? 'NEVER'),
+    );
+    expect(code).toBe('FRESH234');
+    expect(draws).toEqual([]);
   });
 
   it.each([
@@ -140,6 +229,11 @@ describe('members', () => {
     ],
     [
       { programId: 'PROGRAM', email: 'x@example.com', referralCode: 'a b', customFields: { tier: 'a' } },
+      'referralCode',
+      400,
+    ],
+    [
+      { programId: 'PROGRAM', email: 'x@example.com', referralCode: 'prg_abc', customFields: { tier: 'a' } },
       'referralCode',
       400,
     ],

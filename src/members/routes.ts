@@ -17,7 +17,8 @@ export const memberRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
       schema: {
         tags,
         summary: 'Create a member (referrer)',
-        description: 'Email, referral code and external ID are unique within a program (409 otherwise).',
+        description:
+          'Email and external ID are unique within a program, the referral code across the install (409 otherwise, naming the field).',
         body: createMemberBody,
         response: { 201: memberSchema },
       },

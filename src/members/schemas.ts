@@ -4,7 +4,9 @@ const optionalText = (max: number) => z.string().trim().max(max).nullable().opti
 
 export const referralCodeSchema = z
   .string()
-  .regex(/^[A-Za-z0-9_-]{3,40}$/, 'must be 3-40 letters, digits, - or _');
+  .regex(/^[A-Za-z0-9_-]{3,40}$/, 'must be 3-40 letters, digits, - or _')
+  // `/r/prg_...` is the program form of a link, so such a code could never be followed.
+  .refine((value) => !value.startsWith('prg_'), 'must not start with prg_');
 
 const memberFields = {
   firstName: optionalText(100),

@@ -1,6 +1,6 @@
 import { and, desc, eq, gte, inArray, lt, type SQL, sql } from 'drizzle-orm';
 import { AppError, notFound } from '../core/errors.ts';
-import { newId, randomString } from '../core/ids.ts';
+import { newId } from '../core/ids.ts';
 import { decodeCursor, type Page, toPage } from '../core/pagination.ts';
 import type { Db } from '../db/client.ts';
 import { uniqueViolation } from '../db/errors.ts';
@@ -8,30 +8,15 @@ import { escapeLike } from '../db/like.ts';
 import { applyCustomFields } from '../programs/custom-fields.ts';
 import { getProgram, type ProgramRow } from '../programs/service.ts';
 import type { JobQueue } from '../queue/job-queue.ts';
+import { claimCode, codeTaken, handOverCode, memberLink } from './codes.ts';
 import type { CreateMemberInput, ListMembersFilter, MemberView, UpdateMemberInput } from './schemas.ts';
 import { members } from './tables.ts';
 
 export type MemberRow = typeof members.$inferSelect;
 
-/** No 0/O or 1/I, so a code read aloud or retyped survives. */
-const codeAlphabet = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
-
-export function generateReferralCode(): string {
-  return randomString(8, codeAlphabet);
-}
-
-export function referralLink(
-  program: Pick<ProgramRow, 'id' | 'referralLinkBase'>,
-  code: string,
-  publicUrl: string,
-) {
-  const base = program.referralLinkBase ?? `${publicUrl}/r/${program.id}`;
-  return `${base}${base.includes('?') ? '&' : '?'}ref=${encodeURIComponent(code)}`;
-}
-
 export function toMemberView(
   row: MemberRow,
-  program: Pick<ProgramRow, 'id' | 'referralLinkBase'>,
+  program: Pick<ProgramRow, 'referralLinkBase'>,
   publicUrl: string,
 ) {
   return {
@@ -43,7 +28,7 @@ export function toMemberView(
     phone: row.phone,
     externalId: row.externalId,
     referralCode: row.referralCode,
-    referralLink: referralLink(program, row.referralCode, publicUrl),
+    referralLink: memberLink(row, program, publicUrl),
     customFields: row.customFields,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
@@ -52,33 +37,29 @@ export function toMemberView(
 
 const uniqueFields: Record<string, string> = {
   members_program_code_idx: 'referralCode',
+  members_code_key_idx: 'referralCode',
   members_program_email_idx: 'email',
   members_program_external_idx: 'externalId',
 };
 
 function conflictOn(field: string, value: string | null | undefined): AppError {
+  if (field === 'referralCode') return codeTaken();
   return new AppError('conflict', `${field}: ${value} is already used by another member of this program`, {
     details: [{ field, message: 'is already used by another member of this program' }],
   });
 }
 
-/** Checks the program's unique member fields first, so the caller learns which one clashes. */
+/**
+ * Checks the program's unique member fields first, so the caller learns which one clashes
+ * (referral codes are unique across the install: see `claimCode`).
+ */
 async function assertUnique(
   db: Db,
   programId: string,
-  values: {
-    referralCode?: string | undefined;
-    email?: string | null | undefined;
-    externalId?: string | null | undefined;
-  },
+  values: { email?: string | null | undefined; externalId?: string | null | undefined },
   exceptId?: string,
 ): Promise<void> {
   const checks: Array<[string, string | null | undefined, SQL]> = [
-    [
-      'referralCode',
-      values.referralCode,
-      sql`lower(${members.referralCode}) = lower(${values.referralCode ?? ''})`,
-    ],
     ['email', values.email, sql`lower(${members.email}) = lower(${values.email ?? ''})`],
     ['externalId', values.externalId, sql`${members.externalId} = ${values.externalId ?? ''}`],
   ];
@@ -123,8 +104,8 @@ export async function createMember(
         throw error;
       });
       const customFields = applyCustomFields(program.memberFields, input.customFields, undefined);
-      const referralCode = input.referralCode ?? generateReferralCode();
-      await assertUnique(tx, program.id, { referralCode, email: input.email, externalId: input.externalId });
+      await assertUnique(tx, program.id, { email: input.email, externalId: input.externalId });
+      const referralCode = await claimCode(tx, input.referralCode);
       const [member] = await tx
         .insert(members)
         .values({
@@ -137,6 +118,7 @@ export async function createMember(
           phone: input.phone ?? null,
           externalId: input.externalId ?? null,
           referralCode,
+          referralCodeKey: referralCode.toLowerCase(),
           customFields,
         })
         .returning();
@@ -173,9 +155,17 @@ export async function findMemberByCode(
   return row;
 }
 
-/** Members of any program whose code is `code` (case-insensitive), at most `limit`. */
-export async function membersWithCode(db: Db, code: string, limit = 2): Promise<MemberRow[]> {
-  return db.select().from(members).where(sql`lower(${members.referralCode}) = lower(${code})`).limit(limit);
+/**
+ * The member of any program who alone has `code` (case-insensitive): the short link's
+ * member. The older codes several programs share name nobody here.
+ */
+export async function memberWithCode(db: Db, code: string): Promise<MemberRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(members)
+    .where(eq(members.referralCodeKey, code.toLowerCase()))
+    .limit(1);
+  return row;
 }
 
 /** How another capability names a member of a program; codes and emails compare without case. */
@@ -226,12 +216,12 @@ export async function updateMember(
           details: [{ field: 'email', message: 'a member needs an email or an externalId' }],
         });
       }
-      await assertUnique(
-        tx,
-        program.id,
-        { referralCode: input.referralCode, email: input.email, externalId: input.externalId },
-        id,
-      );
+      await assertUnique(tx, program.id, { email: input.email, externalId: input.externalId }, id);
+      const newCode =
+        input.referralCode !== undefined &&
+        input.referralCode.toLowerCase() !== current.referralCode.toLowerCase()
+          ? await claimCode(tx, input.referralCode, id)
+          : undefined;
       const [member] = await tx
         .update(members)
         .set({
@@ -241,12 +231,16 @@ export async function updateMember(
           ...(input.phone === undefined ? {} : { phone: input.phone }),
           ...(input.externalId === undefined ? {} : { externalId: input.externalId }),
           ...(input.referralCode === undefined ? {} : { referralCode: input.referralCode }),
+          ...(newCode === undefined ? {} : { referralCodeKey: newCode.toLowerCase() }),
           customFields,
           updatedAt: new Date(),
         })
         .where(and(eq(members.id, id), eq(members.workspaceId, workspaceId)))
         .returning();
       if (!member) throw notFound('Member', id);
+      // An older code shared with other programs may now have one member left: theirs alone.
+      if (newCode !== undefined && current.referralCodeKey === null)
+        await handOverCode(tx, current.referralCode);
       return { member, program };
     })
     .catch(mapUniqueViolation);

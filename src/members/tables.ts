@@ -20,6 +20,11 @@ export const members = pgTable(
     phone: text('phone'),
     externalId: text('external_id'),
     referralCode: text('referral_code').notNull(),
+    /**
+     * `lower(referralCode)` when this member alone has the code across the install (every code
+     * given since codes became install-wide); null for the older codes several programs share.
+     */
+    referralCodeKey: text('referral_code_key'),
     customFields: jsonb('custom_fields').$type<Record<string, unknown>>().notNull(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
@@ -33,5 +38,7 @@ export const members = pgTable(
     index('members_external_idx').on(t.workspaceId, t.externalId),
     // Short referral links (`/r/{code}`) name a member by code alone.
     index('members_code_idx').on(sql`lower(${t.referralCode})`),
+    // One holder per code across the install; the shared older codes (null) are let be.
+    uniqueIndex('members_code_key_idx').on(t.referralCodeKey),
   ],
 );

@@ -1,6 +1,6 @@
 import type { CrmConnector } from '../crm/types.ts';
+import { memberLink } from '../members/codes.ts';
 import type { MemberRow } from '../members/service.ts';
-import { referralLink } from '../members/service.ts';
 import type { ProgramRow } from '../programs/service.ts';
 import type { ReferralRow } from '../referrals/service.ts';
 import type { PushMapping } from './tables.ts';
@@ -65,7 +65,7 @@ function readSource(from: string, subject: PushSubject, publicUrl: string): unkn
     case 'member.referralCode':
       return member?.referralCode;
     case 'member.referralLink':
-      return member ? referralLink(program, member.referralCode, publicUrl) : undefined;
+      return member ? memberLink(member, program, publicUrl) : undefined;
     case 'member.url':
       return member ? `${publicUrl}/members/${member.id}` : undefined;
     default:

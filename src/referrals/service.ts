@@ -380,19 +380,3 @@ export async function referralCountsAt(
     .where(and(eq(referrals.programId, programId), inArray(referrals.milestone, codes)))
     .groupBy(referrals.milestone);
 }
-
-/** How many referrals each member of a program has at each milestone (one member's when given). */
-export async function referralCountsByMember(
-  db: Db,
-  workspaceId: string,
-  programId: string,
-  memberId?: string,
-): Promise<Array<{ memberId: string | null; milestone: string; count: number }>> {
-  const conditions: SQL[] = [eq(referrals.workspaceId, workspaceId), eq(referrals.programId, programId)];
-  if (memberId) conditions.push(eq(referrals.memberId, memberId));
-  return db
-    .select({ memberId: referrals.memberId, milestone: referrals.milestone, count: count() })
-    .from(referrals)
-    .where(and(...conditions))
-    .groupBy(referrals.memberId, referrals.milestone);
-}

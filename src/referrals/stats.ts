@@ -1,4 +1,4 @@
-import { and, count, countDistinct, eq, gte, lt, sql } from 'drizzle-orm';
+import { and, count, countDistinct, eq, exists, gte, inArray, lt, or, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { milestoneChanges, referrals } from './tables.ts';
 
@@ -59,4 +59,45 @@ export async function referralsPerDay(
     .groupBy(day)
     .orderBy(day);
   return rows.map((row) => ({ day: row.day, count: row.n }));
+}
+
+/**
+ * Per member of a program: its referrals, and how many of them ever reached a milestone in
+ * `qualified` and in `won` (milestone codes), now or earlier in their history, so a later
+ * move back does not take a referral out. `period` bounds the referrals by creation.
+ */
+export async function reachedCountsByMember(
+  db: Db,
+  workspaceId: string,
+  programId: string,
+  options: { qualified: string[]; won: string[]; memberId?: string | undefined; period?: Period | undefined },
+): Promise<Array<{ memberId: string | null; referrals: number; qualified: number; won: number }>> {
+  const conditions: SQL[] = [eq(referrals.workspaceId, workspaceId), eq(referrals.programId, programId)];
+  if (options.memberId) conditions.push(eq(referrals.memberId, options.memberId));
+  if (options.period) {
+    conditions.push(
+      gte(referrals.createdAt, options.period.from),
+      lt(referrals.createdAt, options.period.to),
+    );
+  }
+  const everAt = (codes: string[]) => {
+    if (codes.length === 0) return sql<number>`0`;
+    const earlier = db
+      .select({ one: sql`1` })
+      .from(milestoneChanges)
+      .where(
+        and(eq(milestoneChanges.referralId, referrals.id), inArray(milestoneChanges.toMilestone, codes)),
+      );
+    return sql<number>`cast(count(*) filter (where ${or(inArray(referrals.milestone, codes), exists(earlier))}) as int)`;
+  };
+  return db
+    .select({
+      memberId: referrals.memberId,
+      referrals: count(),
+      qualified: everAt(options.qualified),
+      won: everAt(options.won),
+    })
+    .from(referrals)
+    .where(and(...conditions))
+    .groupBy(referrals.memberId);
 }

@@ -14,6 +14,32 @@ const outcomes: Record<string, string> = {
   failed: 'Failed',
 };
 
+/** click → referral → qualified → won, each with its share of the step before. */
+function captureSteps(capture: DashboardView['capture']) {
+  const steps = [
+    { label: 'Clicks', value: capture.clicks },
+    { label: 'Referrals', value: capture.referrals },
+    { label: 'Qualified', value: capture.qualified },
+    { label: 'Won', value: capture.won },
+  ];
+  return steps.map((step, i) => {
+    const before = steps[i - 1];
+    // Referrals also come from the API and CRMs, so they may outnumber clicks: no share then.
+    const share =
+      before && before.value > 0 && step.value <= before.value
+        ? `${Math.round((step.value / before.value) * 100)}% of ${before.label.toLowerCase()}`
+        : '';
+    return { ...step, share };
+  });
+}
+
+/** The program's milestones of these kinds, as words: "Demo booked, Qualified or Won". */
+function labelsOf(funnel: DashboardView['funnel'], kinds: string[]): string {
+  const labels = funnel.filter((step) => kinds.includes(step.kind)).map((step) => step.label);
+  if (labels.length === 0) return 'none of its milestones';
+  return labels.length === 1 ? (labels[0] ?? '') : `${labels.slice(0, -1).join(', ')} or ${labels.at(-1)}`;
+}
+
 export function DashboardPage() {
   useTitle('Dashboard');
   const { query } = useLocation();
@@ -73,6 +99,25 @@ export function DashboardPage() {
                 />
               )}
             </section>
+            {data.programId === null ? null : (
+              <section className="card" aria-labelledby="capture-title">
+                <h2 id="capture-title">Referral links</h2>
+                <ol className="tiles" aria-label={`Link funnel, ${data.from} to ${data.to}`}>
+                  {captureSteps(data.capture).map((step) => (
+                    <li key={step.label} className="tile">
+                      <span className="tile-value">{step.value}</span>
+                      <span className="tile-label">{step.label}</span>
+                      {step.share ? <span className="tile-label">{step.share}</span> : null}
+                    </li>
+                  ))}
+                </ol>
+                <p className="muted">
+                  Clicks on members' links in the period, the referrals added in it, and how many of those
+                  ever reached {labelsOf(data.funnel, ['qualified', 'approved'])} (qualified) and{' '}
+                  {labelsOf(data.funnel, ['approved'])} (won), even if they moved on since.
+                </p>
+              </section>
+            )}
             <section className="card" aria-labelledby="per-day-title">
               <h2 id="per-day-title">Referrals added per day</h2>
               <DayChart title={`Referrals added, ${data.from} to ${data.to}`} days={data.referralsPerDay} />
