@@ -55,7 +55,7 @@ export interface BatchKeys {
  * Reads for a batch of one workspace's entries: the records refsync pushed as any of the
  * batch's CRM records, then every referral the batch may look up by ID (those named and
  * those pushed), one query each; lookups of those answer from memory. Programs are read
- * once per batch. Anything else goes to the database as for one entry.
+ * once per batch, and every other lookup once per batch for each distinct question.
  */
 export async function batchReads(db: Db, workspaceId: string, keys: BatchKeys): Promise<DecideReads> {
   const direct = readsOf(db);
@@ -75,10 +75,24 @@ export async function batchReads(db: Db, workspaceId: string, keys: BatchKeys): 
     return direct.program(workspace, id);
   });
   const mine = (workspace: string) => workspace === workspaceId;
+  // Other lookups (fuzzy candidates by email domain or last name, members by key) are read
+  // once per batch: entries about one domain or person share the answer.
+  const otherReferrals = memo((key) => {
+    const { workspace, programId, lookup } = JSON.parse(key) as {
+      workspace: string;
+      programId: string | null;
+      lookup: ReferralLookup;
+    };
+    return direct.findReferrals(workspace, programId, lookup);
+  });
+  const member = memo((key) => {
+    const [programId = '', memberKey = '', value = ''] = key.split('\u0000');
+    return direct.findMember(programId, memberKey as MemberKey, value);
+  });
   return {
     findReferrals: async (workspace, programId, lookup) => {
       if (!mine(workspace) || lookup.by !== 'ids' || !lookup.ids.every((id) => prefetched.has(id))) {
-        return direct.findReferrals(workspace, programId, lookup);
+        return otherReferrals(JSON.stringify({ workspace, programId, lookup }));
       }
       return lookup.ids.flatMap((id) => {
         const row = known.get(id);
@@ -91,7 +105,7 @@ export async function batchReads(db: Db, workspaceId: string, keys: BatchKeys): 
       }
       return [...new Set(ids.flatMap((id) => pushed.get(id) ?? []))];
     },
-    findMember: direct.findMember,
+    findMember: (programId, key, value) => member(`${programId}\u0000${key}\u0000${value}`),
     program: (workspace, id) => program(`${workspace}\u0000${id}`),
   };
 }
