@@ -174,6 +174,22 @@ describe('Salesforce sandbox wiring', () => {
       Email: 'wired@sandbox.example',
       Refsync_Referral_Id__c: referral.id,
     });
+    // The record picker feeds the dry run: the Lead found by its email, with the status to try.
+    const [picked] = await metadata.records({ object: 'Lead', q: 'wired@sandbox.example' });
+    expect(picked?.id).toBe(lead);
+    const dryRun = await api.post(`/api/v1/receiver-settings/${settingsId}/dry-run`, {
+      objectType: picked?.object,
+      recordId: picked?.id,
+      fields: { Status: 'Working - Contacted' },
+    });
+    expect(dryRun.status, JSON.stringify(dryRun.body)).toBe(200);
+    expect(dryRun.body).toMatchObject({
+      trigger: { object: 'Lead', field: 'Status', milestone: 'qualified' },
+      match: { referralId: referral.id, method: 'referral_id' },
+      outcome: 'success',
+    });
+    expect((await referralOf(api, referral.id)).milestone).not.toBe('qualified');
+
     await crm.sobject('Lead').update({ Id: lead, Status: 'Working - Contacted' });
     const after = await eventually(async () => {
       const current = await referralOf(api, referral.id);
@@ -236,12 +252,15 @@ describe('Salesforce sandbox wiring', () => {
   });
 
   it('refuses a connection to a real org with 409 not_a_sandbox, and another workspace gets 404', async () => {
-    const real = await api.post<{ connection: { id: string } }>('/api/v1/connections', {
+    const sandbox = await api.get<{ sandbox: boolean }>(`/api/v1/connections/${connectionId}`);
+    expect(sandbox.body.sandbox).toBe(true);
+    const real = await api.post<{ connection: { id: string; sandbox: boolean } }>('/api/v1/connections', {
       provider: 'salesforce',
       clientId: 'real-client',
       clientSecret: 'real-secret',
     });
     expect(real.status).toBe(201);
+    expect(real.body.connection.sandbox).toBe(false);
     const refused = await api.post<{ error: { code: string; message: string } }>(
       `/api/v1/connections/${real.body.connection.id}/sandbox-wiring`,
       {},
