@@ -1,16 +1,14 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../context.ts';
-import { AppError } from '../core/errors.ts';
-import { CrmError } from '../crm/errors.ts';
 import { providers } from '../crm/registry.ts';
 import { systemFields } from '../crm/types.ts';
 import { callerOf } from '../http/auth.ts';
 import { noReceiverHealth, receiverHealthOf } from '../receiver/connection-state.ts';
-import { excerpt } from './foreign-text.ts';
+import { askCrm } from './ask-crm.ts';
+import { canWireSandbox } from './destinations.ts';
 import {
   authorizeAgain,
-  ConnectionNeedsReauth,
   type ConnectionRow,
   type ConnectionView,
   createConnection,
@@ -22,7 +20,7 @@ import {
 } from './service.ts';
 
 /** A CRM object's API name (`Lead`, `Custom__c`, `contacts`, `0-3`): nothing else reaches the CRM. */
-const objectName = z
+export const objectName = z
   .string()
   .min(1)
   .max(100)
@@ -61,6 +59,11 @@ const connectionSchema = z.object({
     .describe(
       'Changes the last poll found that no event had brought; above 0 again and again, events are not arriving',
     ),
+  sandbox: z
+    .boolean()
+    .describe(
+      "The connection talks to this server's own sandbox CRM: POST /connections/{id}/sandbox-wiring sets up its side",
+    ),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
@@ -73,48 +76,40 @@ const crmFieldSchema = z.object({
   createable: z.boolean(),
   updateable: z.boolean(),
   custom: z.boolean(),
+  options: z
+    .array(
+      z.object({
+        value: z.string().describe('What records hold, and what a status trigger compares with'),
+        label: z.string().describe('What people see in the CRM'),
+        group: z.string().optional().describe("HubSpot deal stages: the stage's pipeline"),
+      }),
+    )
+    .optional()
+    .describe(
+      'The values the CRM holds the field to: active Salesforce picklist values, HubSpot enumeration ' +
+        'options, and for HubSpot deals every pipeline stage; absent for free fields',
+    ),
 });
 
 /** Connections with their health, the receiver's part included. */
-async function viewsOf(ctx: AppContext, rows: ConnectionRow[]): Promise<ConnectionView[]> {
+async function viewsOf(
+  ctx: AppContext,
+  rows: ConnectionRow[],
+): Promise<Array<ConnectionView & { sandbox: boolean }>> {
   const receiver = await receiverHealthOf(
     ctx.db,
     rows.map((row) => row.id),
   );
-  return rows.map((row) => toConnectionView(row, receiver.get(row.id) ?? noReceiverHealth));
+  return rows.map((row) => ({
+    ...toConnectionView(row, receiver.get(row.id) ?? noReceiverHealth),
+    sandbox: canWireSandbox(ctx, row),
+  }));
 }
 
-async function viewOf(ctx: AppContext, row: ConnectionRow): Promise<ConnectionView> {
+async function viewOf(ctx: AppContext, row: ConnectionRow): Promise<ConnectionView & { sandbox: boolean }> {
   const [view] = await viewsOf(ctx, [row]);
   if (!view) throw new Error(`connection ${row.id} has no view`);
   return view;
-}
-
-/**
- * A CRM call made for a person: its failure (already in the connection's health) answers as
- * the CRM's fault, with a short excerpt of what it said, never as refsync's own 500.
- */
-async function askCrm<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    if (error instanceof ConnectionNeedsReauth) {
-      throw new AppError('conflict', `The connection needs reconnecting: ${error.message}`, {
-        details: { connectionId: error.connectionId },
-      });
-    }
-    if (error instanceof CrmError) {
-      throw new AppError(
-        'crm_error',
-        `The CRM call failed: ${excerpt(`${error.crmCode}: ${error.message}`)}`,
-        {
-          details: { crmCode: excerpt(error.crmCode), retryable: error.retryable },
-          retryable: error.retryable,
-        },
-      );
-    }
-    throw error;
-  }
 }
 
 export const connectionRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
