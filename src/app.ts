@@ -12,6 +12,7 @@ import {
 import type { Logger } from 'pino';
 import { captureApiRoutes, captureRoutes } from './capture/index.ts';
 import { type Config, ConfigError } from './config.ts';
+import { startHealthChecks, stopHealthChecks } from './connections/health-schedule.ts';
 import { oauthCallbackRoutes } from './connections/oauth-callback.ts';
 import { connectionRoutes } from './connections/routes.ts';
 import type { AppContext } from './context.ts';
@@ -222,6 +223,7 @@ export async function buildApp(options: BuildOptions): Promise<RefsyncApp> {
       closed = true;
       await server.close();
       await stopPoller(ctx);
+      await stopHealthChecks(ctx);
       stopHoldReleaser(ctx);
       await queue.stop(config.shutdownTimeoutMs);
       await database.close();
@@ -236,5 +238,6 @@ export async function prepare(app: RefsyncApp, options: { work: boolean }): Prom
   await startWebhookDeliveries(app.ctx, options);
   if (options.work) await app.ctx.queue.work(app.ctx);
   if (options.work) await startPoller(app.ctx);
+  if (options.work) await startHealthChecks(app.ctx);
   if (options.work) startHoldReleaser(app.ctx);
 }
