@@ -1,3 +1,4 @@
+import { Link } from '../router.tsx';
 import type { ConnectionView } from '../types.ts';
 import { formatDate } from './ui.tsx';
 
@@ -11,7 +12,7 @@ export const alertTitles: Record<string, string> = {
 };
 
 /** A connection's health alerts, in their words, with since when; nothing when all is well. */
-export function ConnectionAlerts(props: { connection: ConnectionView; label?: string }) {
+export function ConnectionAlerts(props: { connection: ConnectionView; label?: string; href?: string }) {
   const alerts = props.connection.health.alerts;
   if (alerts.length === 0) return null;
   return (
@@ -20,7 +21,11 @@ export function ConnectionAlerts(props: { connection: ConnectionView; label?: st
       aria-label={props.label ?? `Alerts of ${props.connection.name}`}
       data-testid="connection-alerts"
     >
-      {props.label ? <p className="alert-heading">{props.label}</p> : null}
+      {props.label ? (
+        <p className="alert-heading">
+          {props.href ? <Link href={props.href}>{props.label}</Link> : props.label}
+        </p>
+      ) : null}
       <ul className="alert-list">
         {alerts.map((alert) => (
           <li key={alert.key}>

@@ -51,6 +51,7 @@ export function ConnectionsPage() {
                 key={connection.id}
                 connection={connection}
                 label={`${connection.name} needs your attention`}
+                href={`/connections/${connection.id}`}
               />
             ))}
             <table className="table" data-testid="connections-table">
