@@ -13,6 +13,7 @@ import type { Logger } from 'pino';
 import { captureApiRoutes, captureRoutes } from './capture/index.ts';
 import { startClickPruner, stopClickPruner } from './capture/retention.ts';
 import { type Config, ConfigError } from './config.ts';
+import { startHealthChecks, stopHealthChecks } from './connections/health-schedule.ts';
 import { connectionLookupRoutes } from './connections/lookup-routes.ts';
 import { oauthCallbackRoutes } from './connections/oauth-callback.ts';
 import { connectionRoutes } from './connections/routes.ts';
@@ -227,6 +228,7 @@ export async function buildApp(options: BuildOptions): Promise<RefsyncApp> {
       closed = true;
       await server.close();
       await stopPoller(ctx);
+      await stopHealthChecks(ctx);
       stopHoldReleaser(ctx);
       await stopClickPruner(ctx);
       await queue.stop(config.shutdownTimeoutMs);
@@ -242,6 +244,7 @@ export async function prepare(app: RefsyncApp, options: { work: boolean }): Prom
   await startWebhookDeliveries(app.ctx, options);
   if (options.work) await app.ctx.queue.work(app.ctx);
   if (options.work) await startPoller(app.ctx);
+  if (options.work) await startHealthChecks(app.ctx);
   if (options.work) startHoldReleaser(app.ctx);
   if (options.work) startClickPruner(app.ctx);
 }

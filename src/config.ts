@@ -36,6 +36,20 @@ const envSchema = z.object({
   REFSYNC_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(20_000),
   REFSYNC_POLL_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
   REFSYNC_CLICK_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(400),
+  REFSYNC_HEALTH_CHECK_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 86_400)
+    .default(3600),
+  REFSYNC_RATE_LIMIT_QUIET_SECONDS: z.coerce.number().int().min(1).max(86_400).default(600),
+  REFSYNC_EVENTS_SILENCE_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(7 * 86_400)
+    .default(900),
+  REFSYNC_EVENTS_SILENCE_POLLS: z.coerce.number().int().min(1).max(1000).default(2),
   REFSYNC_HUBSPOT_LEGACY_SIGNATURES: boolFlag.optional(),
   REFSYNC_SMTP_URL: z
     .string()
@@ -107,6 +121,19 @@ export interface Config {
    * page); older clicks are folded into counts per member and day, then deleted. Default 400.
    */
   clickRetentionDays: number;
+  /**
+   * Connection health: seconds between two scheduled checks of a connection's fields against
+   * its CRM (and of alerts that end by going quiet). Default 3600.
+   */
+  healthCheckSeconds: number;
+  /** A rate-limit alert clears once no refusal was seen for this long. Default 600. */
+  rateLimitQuietSeconds: number;
+  /**
+   * "Events are not arriving" is raised when `eventsSilencePolls` polls in a row found changes
+   * and no event arrived for `eventsSilenceSeconds`. Defaults 900 and 2.
+   */
+  eventsSilenceSeconds: number;
+  eventsSilencePolls: number;
   /**
    * Also accept HubSpot webhooks signed only with v1/v2 (`X-HubSpot-Signature`), which carry
    * no timestamp and so can be replayed. Default: off (v3 only).
@@ -220,6 +247,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownTimeoutMs: e.REFSYNC_SHUTDOWN_TIMEOUT_MS,
     pollIntervalSeconds: e.REFSYNC_POLL_INTERVAL_SECONDS,
     clickRetentionDays: e.REFSYNC_CLICK_RETENTION_DAYS,
+    healthCheckSeconds: e.REFSYNC_HEALTH_CHECK_SECONDS,
+    rateLimitQuietSeconds: e.REFSYNC_RATE_LIMIT_QUIET_SECONDS,
+    eventsSilenceSeconds: e.REFSYNC_EVENTS_SILENCE_SECONDS,
+    eventsSilencePolls: e.REFSYNC_EVENTS_SILENCE_POLLS,
     hubspotLegacySignatures: e.REFSYNC_HUBSPOT_LEGACY_SIGNATURES ?? false,
     crmBaseUrls: e.REFSYNC_CRM_BASE_URLS,
     smtpUrl: e.REFSYNC_SMTP_URL,

@@ -95,4 +95,39 @@ describe.runIf(availability.run)('connections in the console', { timeout: 240_00
     await expectAccessible(page, 'connection (HubSpot)');
     await screenshot(page, '33-connection-hubspot');
   });
+
+  it('shows a field deleted in Salesforce as an alert in words, on the connection and in the list', async () => {
+    const org = await SandboxSalesforce.createOrg(testApp);
+    const connectionId = await org.connect(api);
+    await api.post(`/api/v1/connections/${connectionId}/fields`, { object: 'Lead' });
+    await org.admin('POST', '/fields', { object: 'Lead', name: 'Partner_Tier', type: 'string' });
+    const programId = (await api.post<{ id: string }>('/api/v1/programs', { name: 'Partners' })).body.id;
+    const settings = await api.post('/api/v1/push-settings', {
+      programId,
+      connectionId,
+      crmObject: 'Lead',
+      mappings: [{ crmField: 'Partner_Tier__c', from: 'referral.company' }],
+    });
+    expect(settings.status, JSON.stringify(settings.body)).toBe(201);
+    await org.admin('DELETE', '/fields/Lead/Partner_Tier__c');
+
+    await page.goto(`/connections/${connectionId}`);
+    await page.getByRole('button', { name: 'Check fields in Salesforce now' }).click();
+    const alerts = page.getByRole('region', { name: 'Needs your attention' });
+    await alerts.getByText('A field is gone from the CRM').waitFor();
+    await alerts
+      .getByText(
+        /^Salesforce has no field Partner_Tier__c on Lead any more, but the push settings of program "Partners"/,
+      )
+      .waitFor();
+    await expectAccessible(page, 'connection with an alert');
+    await screenshot(page, '34-connection-alert');
+
+    await page.getByRole('link', { name: 'All connections' }).click();
+    const listed = page.getByRole('region', { name: 'Salesforce needs your attention' });
+    await listed.getByText(/^Salesforce has no field Partner_Tier__c on Lead any more/).waitFor();
+    await page.getByTestId('connections-table').getByText('1 alert', { exact: true }).waitFor();
+    await expectAccessible(page, 'connections with an alert');
+    await screenshot(page, '35-connections-alert');
+  });
 });

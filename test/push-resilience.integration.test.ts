@@ -93,15 +93,7 @@ describe('tokens', () => {
 
   it('a refresh the CRM refuses marks the connection needs_reauth; pushes wait and resume after reconnecting', async () => {
     const { sf, connectionId, programId } = await salesforceProgram();
-    const row = await connectionRow(connectionId);
-    const refreshToken = testApp.app.ctx.secrets.open(row.refreshTokenSealed ?? '');
-    const revoked = await fetch(`${SandboxSalesforce.baseUrl(testApp)}/services/oauth2/revoke`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ token: refreshToken }).toString(),
-    });
-    expect(revoked.status).toBe(200);
-    await sf.admin('POST', '/faults/expire-tokens');
+    await sf.revokeTokensOf(connectionId);
 
     const waiting = await referral(programId, 'waiting');
     const entry = await eventually(async () =>

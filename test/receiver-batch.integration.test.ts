@@ -9,6 +9,7 @@ import {
   newProgram,
   newReceiverSettings,
   newReferral,
+  orderProgram,
   referralOf,
   type SalesEntry,
 } from './helpers/receiver.ts';
@@ -75,30 +76,7 @@ async function entry(id: string, client = api): Promise<SalesEntry> {
 
 describe('a batch of entries', () => {
   it('ends each entry of one batch as it would alone: success, ignored, review, failed, created, updated', async () => {
-    const programId = await newProgram(api, {
-      referralFields: [{ key: 'seats', label: 'Seats', type: 'number' }],
-    });
-    await newReceiverSettings(api, {
-      programId,
-      connectionId: null,
-      statusTriggers: triggers,
-      targetMatch: [{ object: 'order', field: 'refsyncId', matchOn: 'referralId' }],
-      memberMatch: [{ object: 'order', field: 'referralCode', matchOn: 'referralCode' }],
-      fieldUpdates: [{ object: 'order', field: 'seats', target: 'referral.custom.seats' }],
-      processRules: {
-        autoProcessDirect: true,
-        autoProcessFuzzy: true,
-        reviewWhenNoMemberMatch: true,
-        reviewDeniedToPositive: false,
-        notifyOnReview: false,
-      },
-    });
-    const member = (
-      await api.post<{ id: string; referralCode: string }>('/api/v1/members', {
-        programId,
-        email: 'member.batch@example.com',
-      })
-    ).body;
+    const { programId, member } = await orderProgram(api, 'member.batch@example.com');
     const moving = await newReferral(api, { programId, email: 'moving@example.com' });
     const locked = await newReferral(api, { programId, email: 'locked@example.com', milestone: 'won' });
     const seated = await newReferral(api, { programId, email: 'seated@example.com' });

@@ -1,6 +1,4 @@
-import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connections } from '../src/db/schema.ts';
 import { salesEntrySubscriber } from '../src/receiver/process/subscriber.ts';
 import { sandboxPlugins } from '../src/sandbox/index.ts';
 import { memorySandboxStore } from '../src/sandbox/store.ts';
@@ -46,15 +44,7 @@ describe('reconnecting', () => {
       ],
     });
     const referral = await newReferral(api, { programId, email: 'rita@reconnect.example' });
-    const [row] = await testApp.app.ctx.db.select().from(connections).where(eq(connections.id, connectionId));
-    const refreshToken = testApp.app.ctx.secrets.open(row?.refreshTokenSealed ?? '');
-    const revoked = await fetch(`${SandboxSalesforce.baseUrl(testApp)}/services/oauth2/revoke`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ token: refreshToken }).toString(),
-    });
-    expect(revoked.status).toBe(200);
-    await sf.admin('POST', '/faults/expire-tokens');
+    await sf.revokeTokensOf(connectionId);
 
     const entryId = await feed(testApp, workspaceId, {
       source: 'salesforce_outbound',

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../context.ts';
+import { clearAlerts } from './alerts.ts';
 import { completeAuthorization, OAuthCallbackError } from './authorization.ts';
 import { escapeHtml, excerpt } from './foreign-text.ts';
 
@@ -41,16 +42,18 @@ export const oauthCallbackRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = a
       }
       try {
         const { connection, reconnected } = await completeAuthorization(ctx, state, code);
-        if (reconnected) {
-          await ctx.db.transaction(async (tx) => {
+        await ctx.db.transaction(async (tx) => {
+          if (reconnected) {
             await ctx.queue.emit(tx, {
               workspaceId: connection.workspaceId,
               type: 'connection.reconnected',
               subjectId: connection.id,
               payload: { connectionId: connection.id },
             });
-          });
-        }
+          }
+          // The CRM accepts refsync again: the alert that asked for a reconnect has ended.
+          await clearAlerts(ctx, connection.id, { code: 'connection_needs_reauth' }, tx);
+        });
         // On to the connection's page in the console, which says it worked (decision 0050).
         const next = `/connections/${encodeURIComponent(connection.id)}?connected=1`;
         return reply.send(

@@ -1,12 +1,16 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../context.ts';
+import { AppError } from '../core/errors.ts';
 import { providers } from '../crm/registry.ts';
 import { systemFields } from '../crm/types.ts';
 import { callerOf } from '../http/auth.ts';
 import { noReceiverHealth, receiverHealthOf } from '../receiver/connection-state.ts';
+import { alertCodes, alertsOf } from './alerts.ts';
 import { askCrm } from './ask-crm.ts';
 import { canWireSandbox } from './destinations.ts';
+import { excerpt } from './foreign-text.ts';
+import { checkConnectionHealth } from './health-schedule.ts';
 import {
   authorizeAgain,
   type ConnectionRow,
@@ -28,6 +32,35 @@ export const objectName = z
 
 const tags = ['connections'];
 const idParams = z.object({ id: z.string() });
+
+const alertSchema = z.object({
+  code: z
+    .enum(alertCodes)
+    .describe(
+      'connection_needs_reauth: the CRM refused the tokens; crm_rate_limited: the CRM refused calls for its rate limit; ' +
+        'crm_field_missing / crm_object_missing: a field or object that settings use is gone from the CRM; ' +
+        'events_not_arriving: polls keep finding changes no event brought',
+    ),
+  key: z
+    .string()
+    .describe('Tells alerts of one code apart (crm_field_missing:lead.score__c); stable while it holds'),
+  message: z.string().describe('What happened, what it affects and what to do, in words'),
+  since: z.string().describe('When the condition began'),
+  lastSeenAt: z.string().describe('When it was last seen holding'),
+  object: z.string().nullable().describe('The CRM object concerned, when there is one'),
+  field: z.string().nullable().describe('The CRM field concerned, when there is one'),
+  crmCode: z.string().nullable().describe("The CRM's code (rate limits)"),
+  settings: z
+    .array(
+      z.object({
+        kind: z.enum(['push_settings', 'receiver_settings']),
+        id: z.string(),
+        path: z.string().describe("The setting's field that names the CRM field, e.g. mappings.2.crmField"),
+        programName: z.string(),
+      }),
+    )
+    .describe('The settings that use the missing object or field'),
+});
 
 const connectionSchema = z.object({
   id: z.string(),
@@ -66,6 +99,13 @@ const connectionSchema = z.object({
     ),
   createdAt: z.string(),
   updatedAt: z.string(),
+  health: z.object({
+    alerts: z
+      .array(alertSchema)
+      .describe(
+        'What needs attention now, oldest first; an alert disappears by itself when its condition ends',
+      ),
+  }),
 });
 
 const crmFieldSchema = z.object({
@@ -96,12 +136,11 @@ async function viewsOf(
   ctx: AppContext,
   rows: ConnectionRow[],
 ): Promise<Array<ConnectionView & { sandbox: boolean }>> {
-  const receiver = await receiverHealthOf(
-    ctx.db,
-    rows.map((row) => row.id),
-  );
+  const ids = rows.map((row) => row.id);
+  const receiver = await receiverHealthOf(ctx.db, ids);
+  const alerts = await alertsOf(ctx.db, ids);
   return rows.map((row) => ({
-    ...toConnectionView(row, receiver.get(row.id) ?? noReceiverHealth),
+    ...toConnectionView(row, receiver.get(row.id) ?? noReceiverHealth, alerts.get(row.id) ?? []),
     sandbox: canWireSandbox(ctx, row),
   }));
 }
@@ -187,6 +226,34 @@ export const connectionRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = asyn
     async (request) => ({
       authorizeUrl: await authorizeAgain(ctx, callerOf(request).workspaceId, request.params.id),
     }),
+  );
+
+  app.post(
+    '/connections/:id/health-check',
+    {
+      schema: {
+        tags,
+        summary: "Check the connection's health now",
+        description:
+          'Reads every CRM object and field that enabled push settings and receiver settings of this connection ' +
+          'use, raises a crm_field_missing alert for each one gone and clears those that are back, as the ' +
+          'scheduled check does every REFSYNC_HEALTH_CHECK_SECONDS; also clears alerts whose condition ended. ' +
+          'Answers the connection with its alerts.',
+        params: idParams,
+        response: { 200: connectionSchema },
+      },
+    },
+    async (request) => {
+      const connection = await getConnection(ctx.db, callerOf(request).workspaceId, request.params.id);
+      if (connection.status !== 'connected') {
+        throw new AppError(
+          'conflict',
+          `Connection ${connection.id} is ${connection.status}; connect it before checking its fields.`,
+        );
+      }
+      await askCrm(() => checkConnectionHealth(ctx, connection.id));
+      return viewOf(ctx, await getConnection(ctx.db, connection.workspaceId, connection.id));
+    },
   );
 
   app.delete(

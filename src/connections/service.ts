@@ -3,6 +3,7 @@ import type { AppContext } from '../context.ts';
 import { AppError, type FieldIssue, notFound, validationFailed } from '../core/errors.ts';
 import { newId, randomString } from '../core/ids.ts';
 import { CrmError, isNetworkError } from '../crm/errors.ts';
+import { type LimitWatch, watchingLimits } from '../crm/limit-notes.ts';
 import { connectors } from '../crm/registry.ts';
 import type {
   CrmConnector,
@@ -13,9 +14,11 @@ import type {
   TokenSet,
 } from '../crm/types.ts';
 import type { Db } from '../db/client.ts';
-import type { ReceiverHealth } from '../receiver/connection-state.ts';
+import { reauthWords } from './alert-words.ts';
+import { raiseAlert } from './alerts.ts';
 import { assertDestination, baseUrlProblem, DestinationRefused } from './destinations.ts';
 import { excerpt, storedError } from './foreign-text.ts';
+import { afterCrmCall } from './rate-limit-alert.ts';
 import { connections, oauthStates } from './tables.ts';
 
 export type ConnectionRow = typeof connections.$inferSelect;
@@ -25,50 +28,7 @@ export const stateLifetimeMs = 10 * 60 * 1000;
 /** Refresh a token this long before the CRM says it expires. */
 const refreshMarginMs = 60 * 1000;
 
-export interface ConnectionView {
-  id: string;
-  provider: Provider;
-  name: string;
-  status: ConnectionRow['status'];
-  accountId: string | null;
-  baseUrl: string;
-  authorizeBaseUrl: string;
-  clientId: string;
-  tokenExpiresAt: string | null;
-  lastSuccessAt: string | null;
-  lastErrorAt: string | null;
-  lastError: string | null;
-  lastEntryAt: string | null;
-  lastPollAt: string | null;
-  lastPollFound: number | null;
-  createdAt: string;
-  updatedAt: string;
-}
-
-const iso = (date: Date | null) => date?.toISOString() ?? null;
-
-/** Never includes a secret or token. The receiver's part of the health comes from the receiver. */
-export function toConnectionView(row: ConnectionRow, receiver: ReceiverHealth): ConnectionView {
-  return {
-    id: row.id,
-    provider: row.provider,
-    name: row.name,
-    status: row.status,
-    accountId: row.accountId,
-    baseUrl: row.baseUrl,
-    authorizeBaseUrl: row.authorizeBaseUrl,
-    clientId: row.clientId,
-    tokenExpiresAt: iso(row.tokenExpiresAt),
-    lastSuccessAt: iso(row.lastSuccessAt),
-    lastErrorAt: iso(row.lastErrorAt),
-    lastError: row.lastError,
-    lastEntryAt: receiver.lastEntryAt,
-    lastPollAt: receiver.lastPollAt,
-    lastPollFound: receiver.lastPollFound,
-    createdAt: row.createdAt.toISOString(),
-    updatedAt: row.updatedAt.toISOString(),
-  };
-}
+export { type ConnectionView, toConnectionView } from './view.ts';
 
 export function redirectUri(ctx: AppContext): string {
   return `${ctx.config.publicUrl}/oauth/callback`;
@@ -242,7 +202,11 @@ export class ConnectionNeedsReauth extends AppError {
 async function markNeedsReauth(ctx: AppContext, id: string, message: string): Promise<void> {
   await ctx.db.transaction(async (tx) => {
     const [before] = await tx
-      .select({ status: connections.status, workspaceId: connections.workspaceId })
+      .select({
+        status: connections.status,
+        workspaceId: connections.workspaceId,
+        provider: connections.provider,
+      })
       .from(connections)
       .where(eq(connections.id, id))
       .for('update');
@@ -263,6 +227,14 @@ async function markNeedsReauth(ctx: AppContext, id: string, message: string): Pr
         subjectId: id,
         payload: { connectionId: id, reason: storedError(message) },
       });
+    }
+    if (before) {
+      await raiseAlert(
+        ctx,
+        { id, workspaceId: before.workspaceId },
+        { code: 'connection_needs_reauth', message: reauthWords(before.provider, message) },
+        tx,
+      );
     }
   });
 }
@@ -336,9 +308,29 @@ function sessionOf(ctx: AppContext, row: ConnectionRow): CrmSession {
 /**
  * Runs `call` with a working session: refreshes a token about to expire, and on a 401
  * refreshes once and tries again. A refresh the CRM refuses marks the connection
- * `needs_reauth` with the CRM's message. Every answer updates the connection's health.
+ * `needs_reauth` with the CRM's message. Every answer updates the connection's health, and a
+ * rate-limit refusal seen on the way (even one a retry rode out) raises its alert.
  */
 export async function withCrm<T>(
+  ctx: AppContext,
+  connectionId: string,
+  call: (session: CrmSession, connector: CrmConnector, connection: ConnectionRow) => Promise<T>,
+): Promise<T> {
+  const watch: LimitWatch = { seen: undefined };
+  let used: ConnectionRow | undefined;
+  try {
+    return await watchingLimits(watch, () =>
+      callCrm(ctx, connectionId, (session, connector, connection) => {
+        used = connection;
+        return call(session, connector, connection);
+      }),
+    );
+  } finally {
+    await afterCrmCall(ctx, connectionId, watch.seen, used);
+  }
+}
+
+async function callCrm<T>(
   ctx: AppContext,
   connectionId: string,
   call: (session: CrmSession, connector: CrmConnector, connection: ConnectionRow) => Promise<T>,

@@ -1,4 +1,5 @@
 import { AppError } from '../core/errors.ts';
+import { noteRateLimited } from './limit-notes.ts';
 
 /**
  * What a CRM said when a call failed, kept verbatim, plus what refsync should do about it.
@@ -47,6 +48,8 @@ export class CrmError extends AppError {
     this.crmCode = crmCode;
     this.retryAfterMs = options.retryAfterMs;
     this.status = options.status;
+    // Noted even when a retry rides it out: the connection's health says the CRM limits us.
+    if (kind === 'rate_limited') noteRateLimited({ code: crmCode, message });
   }
 }
 

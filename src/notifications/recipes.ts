@@ -1,4 +1,5 @@
 import { and, eq } from 'drizzle-orm';
+import { findConnection } from '../connections/service.ts';
 import type { AppContext } from '../context.ts';
 import { membersByIds } from '../members/service.ts';
 import { findProgram } from '../programs/service.ts';
@@ -199,6 +200,34 @@ async function adminEmails(
   }));
 }
 
+/** Short titles of the alert codes, for subjects. */
+const alertTitles: Record<string, string> = {
+  connection_needs_reauth: 'it needs reconnecting',
+  crm_rate_limited: 'the CRM is rate limiting refsync',
+  crm_field_missing: 'a field refsync uses is gone from the CRM',
+  crm_object_missing: 'an object refsync uses is gone from the CRM',
+  events_not_arriving: 'CRM events are not arriving',
+};
+
+/** A connection's health alert (raised or cleared), in its own words. */
+async function connectionAlertEmails(
+  ctx: AppContext,
+  event: EventInput,
+  alert: 'connection_alert' | 'connection_alert_cleared',
+): Promise<Planned[]> {
+  const connectionId = text(event.payload.connectionId);
+  const connection = await findConnection(ctx.db, connectionId, event.workspaceId);
+  if (!connection) return [];
+  return adminEmails(ctx, event, alert, {
+    'connection.id': connectionId,
+    'connection.name': connection.name,
+    'connection.url': `${ctx.config.publicUrl}/connections/${encodeURIComponent(connectionId)}`,
+    'alert.title': alertTitles[text(event.payload.code)] ?? text(event.payload.code),
+    'alert.message': text(event.payload.message),
+    'alert.since': new Date(text(event.payload.since)).toUTCString(),
+  });
+}
+
 /** What each event type sends; `notifiedEvents` in subscriber.ts lists the types the queue takes. */
 export const recipes: Record<string, (ctx: AppContext, event: EventInput) => Promise<Planned[]>> = {
   'referral.milestone_changed': milestoneEmails,
@@ -212,6 +241,8 @@ export const recipes: Record<string, (ctx: AppContext, event: EventInput) => Pro
     }),
   'connection.needs_reauth': (ctx, event) =>
     adminEmails(ctx, event, 'connection_needs_reauth', { 'connection.id': text(event.payload.connectionId) }),
+  'connection.alert_raised': (ctx, event) => connectionAlertEmails(ctx, event, 'connection_alert'),
+  'connection.alert_cleared': (ctx, event) => connectionAlertEmails(ctx, event, 'connection_alert_cleared'),
   'webhook_endpoint.disabled': (ctx, event) =>
     adminEmails(ctx, event, 'webhook_disabled', { 'endpoint.url': text(event.payload.url) }),
   // An empty coupon pool fails its reward with a reason that says so.

@@ -22,6 +22,8 @@ export const notifiedEvents = [
   'reward.paid',
   'reward.failed',
   'member.sign_in_requested',
+  'connection.alert_raised',
+  'connection.alert_cleared',
 ] as const satisfies readonly EventType[];
 
 type NotifiedEvent = (typeof notifiedEvents)[number];

@@ -78,6 +78,22 @@ export const adminTemplates = {
     text: 'Connection {{connection.id}} stopped working: {{reason}}\n\nReconnect it to resume pushes and events.\n',
     html: '<p>Connection <code>{{connection.id}}</code> stopped working: {{reason}}</p><p>Reconnect it to resume pushes and events.</p>',
   },
+  connection_alert: {
+    subject: 'CRM connection {{connection.name}}: {{alert.title}}',
+    text:
+      '{{alert.message}}\n\nSince {{alert.since}}. refsync clears this alert by itself once the condition ends.\n\n' +
+      'Open the connection: {{connection.url}}\n',
+    html:
+      '<p>{{alert.message}}</p><p>Since {{alert.since}}. refsync clears this alert by itself once the condition ends.</p>' +
+      '<p><a href="{{connection.url}}">Open the connection</a></p>',
+  },
+  connection_alert_cleared: {
+    subject: 'CRM connection {{connection.name}}: resolved, {{alert.title}}',
+    text: 'This is resolved (it began {{alert.since}}):\n\n{{alert.message}}\n\nOpen the connection: {{connection.url}}\n',
+    html:
+      '<p>This is resolved (it began {{alert.since}}):</p><blockquote>{{alert.message}}</blockquote>' +
+      '<p><a href="{{connection.url}}">Open the connection</a></p>',
+  },
   webhook_disabled: {
     subject: 'A webhook endpoint was disabled',
     text: 'refsync stopped sending to {{endpoint.url}}: {{reason}}\n\nFix it, enable it again and replay what failed.\n',

@@ -41,8 +41,26 @@ export interface DomainEvents {
   };
   /** A member asked for a sign-in link to the referrer portal; `link` is sealed (secret until mailed). */
   'member.sign_in_requested': { memberId: string; programId: string; link: string; expiresAt: string };
+  /**
+   * A connection's health alert began (src/connections/alerts.ts): `message` says in words what
+   * is affected and what to do. Emitted once per alert while it holds.
+   */
+  'connection.alert_raised': ConnectionAlertPayload;
+  /** The alert's condition ended; `message` is the alert's last wording, `since` when it began. */
+  'connection.alert_cleared': ConnectionAlertPayload;
   /** An outbound webhook endpoint failed for days and was disabled. */
   'webhook_endpoint.disabled': { endpointId: string; url: string; reason: string };
+}
+
+export interface ConnectionAlertPayload {
+  connectionId: string;
+  /** `crm_field_missing`, `crm_rate_limited`, `connection_needs_reauth`, ... */
+  code: string;
+  /** Tells alerts of one code apart (`crm_field_missing:lead.score__c`). */
+  key: string;
+  message: string;
+  /** When the condition began (ISO 8601). */
+  since: string;
 }
 
 export interface RewardEventPayload {
@@ -74,6 +92,8 @@ export const eventTypes = [
   'push.failed',
   'webhook_endpoint.disabled',
   'member.sign_in_requested',
+  'connection.alert_raised',
+  'connection.alert_cleared',
 ] as const satisfies readonly EventType[];
 
 /** One event's job: the event, with the workspace it belongs to. */

@@ -105,22 +105,31 @@ export async function pollCursorOf(db: Db, connectionId: string): Promise<Date |
   return row?.pollCursor ?? null;
 }
 
+/** The receiver's state right after a poll. */
+export interface AfterPoll {
+  pollCursor: Date | null;
+  /** Polls in a row that found changes no event had brought, this one included. */
+  pollsFoundInRow: number;
+  lastEntryAt: Date | null;
+}
+
 /**
  * A completed poll: when, how many changes it found, and its cursor moved forward only
- * (a slower concurrent poll never moves it back). Answers the cursor after the write.
+ * (a slower concurrent poll never moves it back). Answers the state after the write.
  */
 export async function notePollCompleted(
   db: Db,
   connection: ConnectionKey,
   found: number,
   reached: Date | undefined,
-): Promise<Date | null> {
+): Promise<AfterPoll> {
   await ensureRow(db, connection);
   const [row] = await db
     .update(state)
     .set({
       lastPollAt: sql`now()`,
       lastPollFound: found,
+      pollsFoundInRow: found > 0 ? sql`${state.pollsFoundInRow} + 1` : 0,
       ...(reached === undefined
         ? {}
         : {
@@ -129,8 +138,12 @@ export async function notePollCompleted(
           }),
     })
     .where(eq(state.connectionId, connection.id))
-    .returning({ pollCursor: state.pollCursor });
-  return row?.pollCursor ?? null;
+    .returning({
+      pollCursor: state.pollCursor,
+      pollsFoundInRow: state.pollsFoundInRow,
+      lastEntryAt: state.lastEntryAt,
+    });
+  return row ?? { pollCursor: null, pollsFoundInRow: 0, lastEntryAt: null };
 }
 
 /** The sealed secret of the connection's Salesforce hook URLs, or null before its first use. */

@@ -155,6 +155,8 @@ export const receiverConnectionState = pgTable(
     lastPollAt: timestamp('last_poll_at', { withTimezone: true, mode: 'date' }),
     /** How many changes that poll found that no event had brought. */
     lastPollFound: integer('last_poll_found'),
+    /** How many polls in a row found such changes (0 after one that found none). */
+    pollsFoundInRow: integer('polls_found_in_row').notNull().default(0),
     /** Records modified after this were not polled yet. */
     pollCursor: timestamp('poll_cursor', { withTimezone: true, mode: 'date' }),
     /** Secret in the Salesforce outbound message URL (sealed). */

@@ -18,6 +18,20 @@ export const webhookEventTypes: readonly EventType[] = eventTypes.filter(
 
 const id = (what: string) => z.string().describe(`ID of the ${what}`);
 
+function connectionAlertData(message: string) {
+  return z.object({
+    connectionId: id('connection'),
+    code: z
+      .string()
+      .describe(
+        'connection_needs_reauth, crm_rate_limited, crm_field_missing, crm_object_missing or events_not_arriving',
+      ),
+    key: z.string().describe('Tells alerts of one code apart, e.g. crm_field_missing:lead.score__c'),
+    message: z.string().describe(message),
+    since: z.string().describe('When the condition began (ISO 8601)'),
+  });
+}
+
 /** What `data` holds for each event type; types not listed carry their event payload as is. */
 export const eventDataSchemas: Partial<Record<EventType, z.ZodType>> = {
   'referral.created': z.object({
@@ -49,6 +63,8 @@ export const eventDataSchemas: Partial<Record<EventType, z.ZodType>> = {
     crmCode: z.string().nullable().describe("The CRM's error code"),
     message: z.string().describe("The CRM's message"),
   }),
+  'connection.alert_raised': connectionAlertData('The alert in words: what is affected and what to do'),
+  'connection.alert_cleared': connectionAlertData('The words of the alert that ended'),
   'webhook_endpoint.disabled': z.object({
     endpointId: id('webhook endpoint'),
     url: z.string(),

@@ -1,4 +1,6 @@
+import { eq } from 'drizzle-orm';
 import jsforce from 'jsforce';
+import { connections } from '../../src/db/schema.ts';
 import type { ApiClient, TestApp } from './app.ts';
 
 /** Follows a sandbox CRM's consent page the way a person would: open it, press Allow. */
@@ -100,6 +102,23 @@ export class SandboxSalesforce {
     });
     await connection.login(this.org.username, this.org.password);
     return connection;
+  }
+
+  /**
+   * Makes the org refuse a connection's tokens, as when an admin revokes the app: its refresh
+   * token is revoked and every access token expires, so the next call needs a reconnect.
+   */
+  async revokeTokensOf(connectionId: string): Promise<void> {
+    const { db, secrets } = this.testApp.app.ctx;
+    const [row] = await db.select().from(connections).where(eq(connections.id, connectionId));
+    const revoked = await fetch(`${SandboxSalesforce.baseUrl(this.testApp)}/services/oauth2/revoke`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token: secrets.open(row?.refreshTokenSealed ?? '') }).toString(),
+    });
+    if (revoked.status !== 200)
+      throw new Error(`revoking answered ${revoked.status}: ${await revoked.text()}`);
+    await this.admin('POST', '/faults/expire-tokens');
   }
 
   /** Connects it to the workspace of `api` through the real OAuth flow. Returns the connection ID. */

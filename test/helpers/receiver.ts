@@ -65,6 +65,13 @@ export async function outcomeOf(api: ApiClient, entryId: string, timeoutMs = 15_
   }, timeoutMs);
 }
 
+/** A sales entry as the API shows it, now. */
+export async function entryOf(api: ApiClient, id: string): Promise<SalesEntry> {
+  const response = await api.get<SalesEntry>(`/api/v1/sales-entries/${id}`);
+  if (response.status !== 200) throw new Error(`sales entry ${id}: ${JSON.stringify(response.body)}`);
+  return response.body;
+}
+
 export async function referralOf(api: ApiClient, id: string): Promise<Referral> {
   const response = await api.get<Referral>(`/api/v1/referrals/${id}`);
   if (response.status !== 200) throw new Error(`referral ${id}: ${JSON.stringify(response.body)}`);
@@ -98,4 +105,40 @@ export function milestoneReached(api: ApiClient, referralId: string, milestone: 
     const current = await referralOf(api, referralId);
     return current.milestone === milestone ? current : undefined;
   }, 20_000);
+}
+
+/**
+ * A program whose API entries (object `order`) move the referral named in `refsyncId` by
+ * `stage` (Qualified, Won, and Submitted, backwards too), create a referral for a member's
+ * `referralCode`, and write `seats` into the referral's custom field; with that one member.
+ */
+export async function orderProgram(api: ApiClient, memberEmail: string) {
+  const programId = await newProgram(api, {
+    referralFields: [{ key: 'seats', label: 'Seats', type: 'number' }],
+  });
+  await newReceiverSettings(api, {
+    programId,
+    connectionId: null,
+    statusTriggers: [
+      { object: 'order', field: 'stage', value: 'Qualified', milestone: 'qualified' },
+      { object: 'order', field: 'stage', value: 'Won', milestone: 'won' },
+      { object: 'order', field: 'stage', value: 'Submitted', milestone: 'submitted', allowBackward: true },
+    ],
+    targetMatch: [{ object: 'order', field: 'refsyncId', matchOn: 'referralId' }],
+    memberMatch: [{ object: 'order', field: 'referralCode', matchOn: 'referralCode' }],
+    fieldUpdates: [{ object: 'order', field: 'seats', target: 'referral.custom.seats' }],
+    processRules: {
+      autoProcessDirect: true,
+      autoProcessFuzzy: true,
+      reviewWhenNoMemberMatch: true,
+      reviewDeniedToPositive: false,
+      notifyOnReview: false,
+    },
+  });
+  const member = await api.post<{ id: string; referralCode: string }>('/api/v1/members', {
+    programId,
+    email: memberEmail,
+  });
+  if (member.status !== 201) throw new Error(`member: ${JSON.stringify(member.body)}`);
+  return { programId, member: member.body };
 }

@@ -7,6 +7,7 @@ import { type IncomingEntry, recordSalesEntries } from '../entries/record.ts';
 import { receiverSettings } from '../tables.ts';
 import { newestReceived } from './known-versions.ts';
 import { type PollTarget, pollTargets } from './plan.ts';
+import { reviewAfterPoll } from './silence.ts';
 
 /** Knobs of the catch-up poll; every one has a default suited to real CRMs. */
 export interface PollerOptions {
@@ -179,7 +180,9 @@ export async function pollConnection(
         entries,
         reached === undefined ? undefined : new Date(reached),
       );
-      return { status: 'polled', records, entries, cursor: after === null ? null : after.toISOString() };
+      await reviewAfterPoll(ctx, connection, after);
+      const cursor = after.pollCursor;
+      return { status: 'polled', records, entries, cursor: cursor === null ? null : cursor.toISOString() };
     });
   } catch (error) {
     if (error instanceof ConnectionNeedsReauth) return { status: 'skipped', reason: error.message };

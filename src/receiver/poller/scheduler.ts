@@ -1,6 +1,7 @@
 import { and, eq, isNotNull } from 'drizzle-orm';
 import { connectedAmong } from '../../connections/service.ts';
 import type { AppContext } from '../../context.ts';
+import { startTicker, type Ticker } from '../../core/ticker.ts';
 import { receiverSettings } from '../tables.ts';
 import { type PollerOptions, pollConnection } from './poll.ts';
 
@@ -26,12 +27,7 @@ function pollJob(connection: { id: string; workspaceId: string }): PollJob {
   return { workspaceId: connection.workspaceId, connectionId: connection.id, subjectId: connection.id };
 }
 
-interface RunningPoller {
-  timer: NodeJS.Timeout;
-  tick: Promise<void> | undefined;
-}
-
-const pollers = new WeakMap<AppContext, RunningPoller>();
+const pollers = new WeakMap<AppContext, Ticker>();
 const queues = new WeakMap<AppContext, Promise<void>>();
 
 /** Creates the queue once per process; outside any transaction, as PGlite needs. */
@@ -111,21 +107,14 @@ export async function startPoller(ctx: AppContext, options: PollerOptions = {}):
       }
     },
   );
-  const poller: RunningPoller = {
-    tick: undefined,
-    timer: setInterval(() => tick(), ctx.config.pollIntervalSeconds * 1000),
-  };
-  const tick = () => {
-    if (poller.tick) return;
-    poller.tick = offerDuePolls(ctx)
-      .catch((error: unknown) => ctx.logger.warn({ err: error }, 'scheduling receiver polls failed'))
-      .finally(() => {
-        poller.tick = undefined;
-      });
-  };
-  poller.timer.unref();
-  pollers.set(ctx, poller);
-  tick();
+  pollers.set(
+    ctx,
+    startTicker(
+      ctx.config.pollIntervalSeconds * 1000,
+      () => offerDuePolls(ctx),
+      (error) => ctx.logger.warn({ err: error }, 'scheduling receiver polls failed'),
+    ),
+  );
 }
 
 /** Stops ticking and waits for a tick under way; running polls end with the queue's own stop. */
@@ -133,6 +122,5 @@ export async function stopPoller(ctx: AppContext): Promise<void> {
   const poller = pollers.get(ctx);
   if (!poller) return;
   pollers.delete(ctx);
-  clearInterval(poller.timer);
-  await poller.tick;
+  await poller.stop();
 }

@@ -1,4 +1,4 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, DrizzleQueryError, eq, sql } from 'drizzle-orm';
 import { ConnectionNeedsReauth, findConnection } from '../../connections/service.ts';
 import type { AppContext } from '../../context.ts';
 import { AppError } from '../../core/errors.ts';
@@ -265,7 +265,9 @@ export async function failedAttempt(
   error: unknown,
   limit: number,
 ): Promise<boolean> {
-  const message = error instanceof Error ? error.message : String(error);
+  // A failed statement says what the database refused, not the query and its values.
+  const said = error instanceof DrizzleQueryError && error.cause ? error.cause : error;
+  const message = said instanceof Error ? said.message : String(said);
   const code = error instanceof CrmError ? `${error.crmCode}: ` : '';
   return ctx.db.transaction(async (tx) => {
     const [counted] = await tx

@@ -13,7 +13,7 @@ import {
   updateOrgBody,
 } from './admin-schemas.ts';
 import { convertLead } from './convert.ts';
-import { addCustomField } from './custom-fields.ts';
+import { addCustomField, removeCustomField } from './custom-fields.ts';
 import { sfDateTime } from './datetime.ts';
 import { SfError, sfErrors } from './errors.ts';
 import { findField, objectOf } from './fields.ts';
@@ -162,6 +162,16 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): void
     return reply
       .code(201)
       .send({ id: field.toolingId, object: body.object, name: field.name, type: field.type });
+  });
+
+  app.delete('/_admin/orgs/:orgId/fields/:object/:name', async (request, reply) => {
+    const org = orgOf(request);
+    const { object, name } = request.params as { object: string; name: string };
+    if (!removeCustomField(org, object, name)) {
+      throw new SfError(404, 'NOT_FOUND', `${object} has no custom field ${name}.`);
+    }
+    registry.changed();
+    return reply.code(204).send();
   });
 
   app.put('/_admin/orgs/:orgId/limits', async (request) => {

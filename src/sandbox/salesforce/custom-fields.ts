@@ -101,3 +101,20 @@ export function addCustomField(org: OrgState, spec: CustomFieldSpec): CustomFiel
   dropIndexes(org);
   return field;
 }
+
+/**
+ * Deletes a custom field, as an admin does in Setup (or the Tooling API's DELETE): it is gone
+ * from describes, queries and records. Answers false when the object has no such field.
+ */
+export function removeCustomField(org: OrgState, object: string, name: string): boolean {
+  const base = standardObject(object);
+  if (!base) throw new SfError(400, 'INVALID_TYPE', `sObject type '${object}' is not supported.`);
+  const fieldName = name.endsWith('__c') ? name : `${name}__c`;
+  const list = org.customFields[base.name] ?? [];
+  const field = list.find((f) => f.name.toLowerCase() === fieldName.toLowerCase());
+  if (!field) return false;
+  org.customFields[base.name] = list.filter((f) => f !== field);
+  for (const record of Object.values(org.records[base.name] ?? {})) delete record[field.name];
+  dropIndexes(org);
+  return true;
+}

@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { api } from '../api.ts';
+import { ConnectionAlerts } from '../components/connection-alerts.tsx';
 import { DataState, useLoad } from '../components/data.tsx';
 import { CopyButton, formatDate, Notice, PageHeader, SelectField, useSubmit } from '../components/ui.tsx';
 import { Link, useLocation, useTitle } from '../router.tsx';
@@ -35,6 +36,8 @@ function ConnectionDetail(props: { connection: ConnectionView; hooks: HookUrls; 
   const { query } = useLocation();
   const crm = providerNames[connection.provider] ?? connection.provider;
   const reconnect = useSubmit();
+  const check = useSubmit();
+  const [checked, setChecked] = useState<string | undefined>();
   return (
     <>
       <PageHeader
@@ -56,6 +59,7 @@ function ConnectionDetail(props: { connection: ConnectionView; hooks: HookUrls; 
           success={`${crm} is connected: refsync can now write to account ${connection.accountId ?? ''}.`}
         />
       ) : null}
+      <ConnectionAlerts connection={connection} label="Needs your attention" />
       <div className="detail-grid">
         <section className="card" aria-labelledby="health-title">
           <h2 id="health-title">Health</h2>
@@ -88,6 +92,31 @@ function ConnectionDetail(props: { connection: ConnectionView; hooks: HookUrls; 
               arriving.
             </p>
           ) : null}
+          {canWrite && connection.status === 'connected' ? (
+            <div className="button-row">
+              <button
+                type="button"
+                className="button"
+                disabled={check.busy}
+                onClick={() =>
+                  check.run(async () => {
+                    setChecked(undefined);
+                    const after = await api.post<ConnectionView>(
+                      `/connections/${connection.id}/health-check`,
+                    );
+                    const missing = after.health.alerts.some((alert) => alert.code.endsWith('_missing'));
+                    setChecked(
+                      missing ? undefined : `Checked: every field your settings use exists in ${crm}.`,
+                    );
+                    props.onChanged();
+                  })
+                }
+              >
+                Check fields in {crm} now
+              </button>
+            </div>
+          ) : null}
+          <Notice error={check.error} success={checked} />
           {canWrite && connection.status !== 'connected' ? (
             <div className="button-row">
               <button

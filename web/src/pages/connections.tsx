@@ -1,5 +1,6 @@
 import { type FormEvent, useState } from 'react';
 import { api } from '../api.ts';
+import { ConnectionAlerts } from '../components/connection-alerts.tsx';
 import { DataState, useLoad } from '../components/data.tsx';
 import {
   Badge,
@@ -44,35 +45,56 @@ export function ConnectionsPage() {
         empty="No CRM connected yet. Connect Salesforce or HubSpot below."
       >
         {(page) => (
-          <table className="table" data-testid="connections-table">
-            <caption className="visually-hidden">Connections</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">CRM</th>
-                <th scope="col">Status</th>
-                <th scope="col">Last success</th>
-                <th scope="col">Last event received</th>
-                <th scope="col">Last error</th>
-              </tr>
-            </thead>
-            <tbody>
-              {page.data.map((connection) => (
-                <tr key={connection.id}>
-                  <td>
-                    <Link href={`/connections/${connection.id}`}>{connection.name}</Link>
-                  </td>
-                  <td>{providerNames[connection.provider] ?? connection.provider}</td>
-                  <td>
-                    <ConnectionStatus status={connection.status} />
-                  </td>
-                  <td>{formatDate(connection.lastSuccessAt)}</td>
-                  <td>{formatDate(connection.lastEntryAt)}</td>
-                  <td className="crm-answer">{connection.lastError ?? '—'}</td>
+          <>
+            {page.data.map((connection) => (
+              <ConnectionAlerts
+                key={connection.id}
+                connection={connection}
+                label={`${connection.name} needs your attention`}
+                href={`/connections/${connection.id}`}
+              />
+            ))}
+            <table className="table" data-testid="connections-table">
+              <caption className="visually-hidden">Connections</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Name</th>
+                  <th scope="col">CRM</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">Alerts</th>
+                  <th scope="col">Last success</th>
+                  <th scope="col">Last event received</th>
+                  <th scope="col">Last error</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {page.data.map((connection) => (
+                  <tr key={connection.id}>
+                    <td>
+                      <Link href={`/connections/${connection.id}`}>{connection.name}</Link>
+                    </td>
+                    <td>{providerNames[connection.provider] ?? connection.provider}</td>
+                    <td>
+                      <ConnectionStatus status={connection.status} />
+                    </td>
+                    <td>
+                      {connection.health.alerts.length === 0 ? (
+                        'None'
+                      ) : (
+                        <Badge kind="denied">
+                          {connection.health.alerts.length} alert
+                          {connection.health.alerts.length === 1 ? '' : 's'}
+                        </Badge>
+                      )}
+                    </td>
+                    <td>{formatDate(connection.lastSuccessAt)}</td>
+                    <td>{formatDate(connection.lastEntryAt)}</td>
+                    <td className="crm-answer">{connection.lastError ?? '—'}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </>
         )}
       </DataState>
       {canWrite ? <ConnectForm /> : null}
