@@ -2,9 +2,11 @@ import { useState } from 'react';
 import { api } from '../api.ts';
 import { DataState, useLoad } from '../components/data.tsx';
 import { CopyButton, formatDate, Notice, PageHeader, SelectField, useSubmit } from '../components/ui.tsx';
+import { forgetCrmMeta } from '../crm-meta.ts';
 import { Link, useLocation, useTitle } from '../router.tsx';
 import { useCanWrite } from '../session.tsx';
 import type { ConnectionView } from '../types.ts';
+import { ConnectionSettings, WireSandbox } from './connection-settings.tsx';
 import { ConnectionStatus, providerNames } from './connections.tsx';
 
 type HookUrls = Record<string, string | null>;
@@ -111,6 +113,8 @@ function ConnectionDetail(props: { connection: ConnectionView; hooks: HookUrls; 
         </section>
         {canWrite ? <CreateFields connection={connection} /> : null}
       </div>
+      <ConnectionSettings connection={connection} canWrite={canWrite} />
+      {canWrite ? <WireSandbox connection={connection} crm={crm} /> : null}
       <HookInstructions connection={connection} hooks={hooks} />
     </>
   );
@@ -147,6 +151,7 @@ function CreateFields(props: { connection: ConnectionView }) {
                 `/connections/${props.connection.id}/fields`,
                 { object },
               );
+              forgetCrmMeta();
               setDone(
                 [
                   result.created.length ? `Created on ${object}: ${result.created.join(', ')}.` : '',
