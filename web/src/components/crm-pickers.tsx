@@ -36,7 +36,8 @@ export function PickOrType(props: {
   const hint =
     choices.state === 'error' ? (
       <>
-        Could not read the CRM's {props.what}: {choices.error.message} Type the API name.
+        Could not read the CRM's {props.what}: {choices.error.message.replace(/[^.!?]$/, '$&.')} Type the API
+        name.
       </>
     ) : (
       props.hint
