@@ -1,5 +1,5 @@
 import { type FormEvent, useState } from 'react';
-import { ApiError, api } from '../api.ts';
+import { ApiError, api, refuseWhen } from '../api.ts';
 import { CampaignPicker } from '../components/campaign-picker.tsx';
 import { FieldPicker, ObjectPicker } from '../components/crm-pickers.tsx';
 import { DataState, useLoad } from '../components/data.tsx';
@@ -96,6 +96,18 @@ function PushSettingsForm(props: {
     event.preventDefault();
     setSaved(undefined);
     void submit.run(async () => {
+      refuseWhen([
+        ...(crmObject ? [] : [{ field: 'crmObject', message: 'choose the CRM object' }]),
+        ...rows.flatMap((row, index) => [
+          ...(row.crmField ? [] : [{ field: `mappings.${index}.crmField`, message: 'choose the CRM field' }]),
+          ...(row.mode === 'source' && !row.from
+            ? [{ field: `mappings.${index}.from`, message: 'choose where the value comes from' }]
+            : []),
+          ...(row.mode === 'fixed' && row.value === ''
+            ? [{ field: `mappings.${index}.value`, message: 'give the fixed value' }]
+            : []),
+        ]),
+      ]);
       const body = {
         enabled,
         crmObject,

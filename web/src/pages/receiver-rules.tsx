@@ -1,3 +1,4 @@
+import type { FieldProblem } from '../api.ts';
 import { FieldPicker, ObjectPicker, ValuePicker } from '../components/crm-pickers.tsx';
 import { ReorderList } from '../components/reorder.tsx';
 import { RowLabel, SelectField } from '../components/ui.tsx';
@@ -23,6 +24,15 @@ export interface RuleRow {
 
 type FieldError = (field: string) => string | undefined;
 
+/** The rows' empty choices, named as the API names them (`statusTriggers.0.field`). */
+export function missingChoices(name: string, rows: RuleRow[], toKey: string, toWhat: string): FieldProblem[] {
+  return rows.flatMap((row, index) => [
+    ...(row.object ? [] : [{ field: `${name}.${index}.object`, message: 'choose the object' }]),
+    ...(row.field ? [] : [{ field: `${name}.${index}.field`, message: 'choose the field' }]),
+    ...(row.to ? [] : [{ field: `${name}.${index}.${toKey}`, message: `choose ${toWhat}` }]),
+  ]);
+}
+
 function TriggerFields(props: {
   connectionId: string | null;
   trigger: TriggerRow;
@@ -37,7 +47,7 @@ function TriggerFields(props: {
   const context = `of trigger ${index + 1}`;
   const path = `statusTriggers.${index}`;
   return (
-    <div className="row-fields">
+    <div className="row-fields trigger-fields">
       <ObjectPicker
         label={<RowLabel visible="Object" context={context} />}
         kind="triggerable"

@@ -1,5 +1,5 @@
 import { type FormEvent, useState } from 'react';
-import { api } from '../api.ts';
+import { api, refuseWhen } from '../api.ts';
 import { Check } from '../components/crm-pickers.tsx';
 import { DataState, useLoad } from '../components/data.tsx';
 import { NeedsProgram } from '../components/programs.tsx';
@@ -10,7 +10,7 @@ import { useCanWrite } from '../session.tsx';
 import type { ConnectionView, ProgramView, ReceiverSettingsView } from '../types.ts';
 import { providerNames } from './connections.tsx';
 import { DryRunPanel } from './dry-run.tsx';
-import { type RuleRow, RuleRows, type TriggerRow, TriggerRows } from './receiver-rules.tsx';
+import { missingChoices, type RuleRow, RuleRows, type TriggerRow, TriggerRows } from './receiver-rules.tsx';
 
 type Rules = ReceiverSettingsView['processRules'];
 
@@ -122,6 +122,17 @@ function ReceiverForm(props: {
     event.preventDefault();
     setSaved(undefined);
     void submit.run(async () => {
+      refuseWhen([
+        ...missingChoices(
+          'statusTriggers',
+          triggers.map((trigger) => ({ ...trigger, to: trigger.milestone })),
+          'milestone',
+          'the milestone',
+        ),
+        ...missingChoices('fieldUpdates', updates, 'target', 'the referral field'),
+        ...missingChoices('targetMatch', targetMatch, 'matchOn', 'what it holds'),
+        ...missingChoices('memberMatch', memberMatch, 'matchOn', 'what it holds'),
+      ]);
       const body = {
         enabled,
         statusTriggers: triggers,
