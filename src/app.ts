@@ -12,6 +12,7 @@ import {
 import type { Logger } from 'pino';
 import { captureApiRoutes, captureRoutes } from './capture/index.ts';
 import { type Config, ConfigError } from './config.ts';
+import { connectionLookupRoutes } from './connections/lookup-routes.ts';
 import { oauthCallbackRoutes } from './connections/oauth-callback.ts';
 import { connectionRoutes } from './connections/routes.ts';
 import type { AppContext } from './context.ts';
@@ -39,6 +40,7 @@ import type { EventSubscriber } from './queue/subscriber.ts';
 import { salesEntryRoutes } from './receiver/entries/routes.ts';
 import { ingestApiRoutes } from './receiver/ingest/api-routes.ts';
 import { hookRoutes } from './receiver/ingest/hook-routes.ts';
+import { sandboxWiringRoutes } from './receiver/ingest/sandbox-wiring.ts';
 import { pollerRoutes } from './receiver/poller/routes.ts';
 import { startPoller, stopPoller } from './receiver/poller/scheduler.ts';
 import { dryRunRoutes } from './receiver/settings/dry-run-routes.ts';
@@ -192,6 +194,8 @@ export async function buildApp(options: BuildOptions): Promise<RefsyncApp> {
         await secured.register(referralRoutes, { ctx });
         await secured.register(jobRoutes, { ctx });
         await secured.register(connectionRoutes, { ctx });
+        await secured.register(connectionLookupRoutes, { ctx });
+        await secured.register(sandboxWiringRoutes, { ctx });
         await secured.register(pushRoutes, { ctx });
         await secured.register(receiverSettingsRoutes, { ctx });
         await secured.register(dryRunRoutes, { ctx });

@@ -32,6 +32,7 @@ const bodies: Record<string, unknown> = {
   'PATCH /api/v1/referrals/{id}': { company: 'stolen' },
   'POST /api/v1/referrals/{id}/milestone': { milestone: 'lost' },
   'POST /api/v1/connections/{id}/fields': { object: 'Lead' },
+  'POST /api/v1/connections/{id}/sandbox-wiring': {},
   'PATCH /api/v1/push-settings/{id}': { enabled: false },
   'PATCH /api/v1/receiver-settings/{id}': { enabled: false },
   'POST /api/v1/receiver-settings/{id}/dry-run': { objectType: 'Lead', fields: { Status: 'Won' } },

@@ -42,6 +42,22 @@ export function allowedBases(ctx: AppContext): string[] {
   return [...ctx.config.crmBaseUrls, ...sandboxes];
 }
 
+/**
+ * Whether `baseUrl` is this server's own sandbox of `provider`, mounted at `sandboxPath`
+ * (so its admin API is this server's too).
+ */
+export function isOwnSandbox(ctx: AppContext, baseUrl: string, sandboxPath: string): boolean {
+  if (!ctx.sandboxPaths.includes(sandboxPath)) return false;
+  const parsed = parse(baseUrl);
+  const own = parse(`${ctx.config.publicUrl.replace(/\/+$/, '')}${sandboxPath}`);
+  return (
+    parsed !== undefined &&
+    own !== undefined &&
+    parsed.origin === own.origin &&
+    parsed.pathname.replace(/\/+$/, '') === own.pathname
+  );
+}
+
 export function isAllowListed(ctx: AppContext, url: string): boolean {
   const parsed = parse(url);
   return parsed !== undefined && allowedBases(ctx).some((base) => under(parsed, base));

@@ -1,16 +1,13 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../context.ts';
-import { AppError } from '../core/errors.ts';
-import { CrmError } from '../crm/errors.ts';
 import { providers } from '../crm/registry.ts';
 import { systemFields } from '../crm/types.ts';
 import { callerOf } from '../http/auth.ts';
 import { noReceiverHealth, receiverHealthOf } from '../receiver/connection-state.ts';
-import { excerpt } from './foreign-text.ts';
+import { askCrm } from './ask-crm.ts';
 import {
   authorizeAgain,
-  ConnectionNeedsReauth,
   type ConnectionRow,
   type ConnectionView,
   createConnection,
@@ -22,7 +19,7 @@ import {
 } from './service.ts';
 
 /** A CRM object's API name (`Lead`, `Custom__c`, `contacts`, `0-3`): nothing else reaches the CRM. */
-const objectName = z
+export const objectName = z
   .string()
   .min(1)
   .max(100)
@@ -73,6 +70,19 @@ const crmFieldSchema = z.object({
   createable: z.boolean(),
   updateable: z.boolean(),
   custom: z.boolean(),
+  options: z
+    .array(
+      z.object({
+        value: z.string().describe('What records hold, and what a status trigger compares with'),
+        label: z.string().describe('What people see in the CRM'),
+        group: z.string().optional().describe("HubSpot deal stages: the stage's pipeline"),
+      }),
+    )
+    .optional()
+    .describe(
+      'The values the CRM holds the field to: active Salesforce picklist values, HubSpot enumeration ' +
+        'options, and for HubSpot deals every pipeline stage; absent for free fields',
+    ),
 });
 
 /** Connections with their health, the receiver's part included. */
@@ -88,33 +98,6 @@ async function viewOf(ctx: AppContext, row: ConnectionRow): Promise<ConnectionVi
   const [view] = await viewsOf(ctx, [row]);
   if (!view) throw new Error(`connection ${row.id} has no view`);
   return view;
-}
-
-/**
- * A CRM call made for a person: its failure (already in the connection's health) answers as
- * the CRM's fault, with a short excerpt of what it said, never as refsync's own 500.
- */
-async function askCrm<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    if (error instanceof ConnectionNeedsReauth) {
-      throw new AppError('conflict', `The connection needs reconnecting: ${error.message}`, {
-        details: { connectionId: error.connectionId },
-      });
-    }
-    if (error instanceof CrmError) {
-      throw new AppError(
-        'crm_error',
-        `The CRM call failed: ${excerpt(`${error.crmCode}: ${error.message}`)}`,
-        {
-          details: { crmCode: excerpt(error.crmCode), retryable: error.retryable },
-          retryable: error.retryable,
-        },
-      );
-    }
-    throw error;
-  }
 }
 
 export const connectionRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {

@@ -9,6 +9,7 @@ export const errorStatus = {
   forbidden: 403,
   not_found: 404,
   conflict: 409,
+  not_a_sandbox: 409,
   referral_locked: 409,
   referral_denied: 409,
   idempotency_key_in_use: 409,

@@ -81,6 +81,39 @@ export interface HookIngest {
   referralMilestones(workspaceId: string, referralId: string): Promise<string[] | undefined>;
 }
 
+/** One thing set up on the CRM side so events reach refsync. */
+export interface SandboxWired {
+  object: string;
+  kind: 'outbound_message' | 'webhook_subscription';
+  /** What it is, in words (never a secret). */
+  detail: string;
+}
+
+/** What events must carry: per object, the fields triggers, matching and field updates read. */
+export interface WiringNeeds {
+  object: string;
+  /** Fields whose change should reach refsync (HubSpot: one subscription each). */
+  triggerFields: string[];
+  /** Fields the receiver reads from the record (sent along where the CRM can). */
+  readFields: string[];
+}
+
+/**
+ * Sets up the CRM side of this provider's sandbox (mounted on this server at `baseUrl`)
+ * through its admin API, so its events reach refsync's hook URLs. Idempotent: what is already
+ * in place is reported as `unchanged`.
+ */
+export interface SandboxWiring {
+  /** Objects and fields wired when no receiver settings name any. */
+  defaults: readonly WiringNeeds[];
+  wire(input: {
+    baseUrl: string;
+    accountId: string;
+    urls: Record<string, string | null>;
+    needs: WiringNeeds[];
+  }): Promise<{ wired: SandboxWired[]; unchanged: SandboxWired[] }>;
+}
+
 /** A CRM's inbound hooks: its routes, and the URLs to give the CRM for a connection. */
 export interface CrmHooks {
   /** The sales entry sources this CRM's hooks write (listed by the entries API's filter). */
@@ -98,4 +131,6 @@ export interface CrmHooks {
     connection: HookConnection,
     secret: () => Promise<string>,
   ): Promise<Record<string, string | null>>;
+  /** Wiring this CRM's sandbox to the hooks; undefined when the provider has no sandbox. */
+  sandbox?: SandboxWiring;
 }

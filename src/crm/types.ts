@@ -79,6 +79,23 @@ export interface CrmField {
 export interface CrmFieldOption {
   value: string;
   label: string;
+  /** Where the value belongs when the CRM groups them (a HubSpot deal stage's pipeline). */
+  group?: string | undefined;
+}
+
+/** A record found by a person's search (the dry run's record picker). */
+export interface CrmRecordMatch {
+  id: string;
+  /** What people call it: a person's name, a deal or account name. */
+  label: string;
+  email: string | null;
+}
+
+/** A campaign a push may add records to. */
+export interface CrmCampaign {
+  id: string;
+  name: string;
+  status?: string | undefined;
 }
 
 /** A record found in the CRM, with the values refsync asked for. */
@@ -125,6 +142,8 @@ export interface PersonFields {
 export interface ProviderObjects {
   /** Known objects by lower-case alias (the spellings events and people use). */
   aliases: Readonly<Record<string, string>>;
+  /** How people see the known objects named (`Opportunity` → "Opportunity", `deals` → "Deals"). */
+  labels: Readonly<Record<string, string>>;
   /** Person objects, most specific first (the record a referral became comes first). */
   people: readonly string[];
   /** The object a person's company lives on, and the field holding its name. */
@@ -216,6 +235,18 @@ export interface CrmConnector<P extends string = Provider> {
     object: string,
     recordId: string,
   ): Promise<WriteOutcome>;
+  /** Campaigns whose name holds `query` (all when empty), at most `limit`; undefined where the CRM has none. */
+  campaigns?(session: CrmSession, query: string, limit: number): Promise<CrmCampaign[]>;
+  /**
+   * Records of `object` a person looks for: by ID when `query` looks like one, else by email
+   * or name; at most `limit`. Values are escaped the way `findBy` escapes them.
+   */
+  searchRecords?(
+    session: CrmSession,
+    object: string,
+    query: string,
+    limit: number,
+  ): Promise<CrmRecordMatch[]>;
   /** HubSpot deal associated with the contact; undefined where not supported. */
   createDeal?(session: CrmSession, deal: DealInput): Promise<WriteOutcome>;
   /** A link a person can open to see the record. */

@@ -18,6 +18,7 @@ import { NAMES, OBJECTS, REAL_HOSTS } from './objects.ts';
 import { createField, describe } from './properties.ts';
 import { recordUrl } from './record-url.ts';
 import * as receiverReads from './related.ts';
+import { searchRecords } from './search.ts';
 import { create, update } from './write.ts';
 
 export type { HubspotConnectorOptions } from './client.ts';
@@ -55,6 +56,7 @@ export function createHubspotConnector(options: HubspotConnectorOptions = {}): C
     create: (session, object, records) => create(session, object, records, call),
     update: (session, object, updates) => update(session, object, updates, call),
     createDeal: (session, deal) => createDeal(session, deal, call),
+    searchRecords: (session, object, query, limit) => searchRecords(session, object, query, limit, call),
     recordUrl,
     modifiedSince: modifiedSinceWith(call),
     getRecord: (session, object, id, fields) => receiverReads.getRecord(session, object, id, fields, call),

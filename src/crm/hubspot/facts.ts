@@ -76,8 +76,18 @@ export const OBJECTS: Record<string, HubspotObjectFacts> = {
   deals: { typeId: '0-3', propertyGroup: 'dealinformation' },
 };
 
+/** The properties a record is called by, joined with spaces (a contact's first and last name). */
+export const LABEL_PROPERTIES: Record<string, readonly string[]> = {
+  contacts: ['firstname', 'lastname'],
+  companies: ['name'],
+  deals: ['dealname'],
+};
+
 /** Objects referrals and members can be pushed as. */
 export const PUSH_OBJECTS = ['contacts'] as const;
+
+/** The deal property holding its pipeline stage (options: every pipeline's stages). */
+export const DEAL_STAGE_PROPERTY = 'dealstage';
 
 /** Deal → contact, unlabeled (HubSpot-defined association type 3). */
 export const DEAL_TO_CONTACT_ASSOCIATION_TYPE_ID = 3;

@@ -21,6 +21,7 @@ export const OBJECTS: ProviderObjects = {
     deals: 'deals',
     '0-3': 'deals',
   },
+  labels: { contacts: 'Contacts', companies: 'Companies', deals: 'Deals' },
   people: ['contacts'],
   account: 'companies',
   accountName: 'name',

@@ -7,7 +7,13 @@ import { CrmError } from '../errors.ts';
 import type { CrmField, CrmFieldType, CrmSession, NewField } from '../types.ts';
 import { type CallOptions, type HubspotApis, sessionApis } from './client.ts';
 import { hubspotCall } from './errors.ts';
-import { OBJECTS, TYPES_BY_FIELD_TYPE, TYPES_BY_PROPERTY_NAME, TYPES_BY_PROPERTY_TYPE } from './facts.ts';
+import {
+  DEAL_STAGE_PROPERTY,
+  OBJECTS,
+  TYPES_BY_FIELD_TYPE,
+  TYPES_BY_PROPERTY_NAME,
+  TYPES_BY_PROPERTY_TYPE,
+} from './facts.ts';
 
 /** HubSpot properties (the properties API) as CrmFields, and new refsync properties. */
 
@@ -32,28 +38,37 @@ export function toCrmField(property: Property): CrmField {
     createable: writable,
     updateable: writable,
     custom: property.hubspotDefined !== true,
-    ...(property.type === 'enumeration' && property.options.length > 0
-      ? { options: property.options.map((option) => ({ value: option.value, label: option.label })) }
+    // Hidden options are kept on old records but cannot be picked in HubSpot any more.
+    ...(property.type === 'enumeration' && property.options.some((option) => option.hidden !== true)
+      ? {
+          options: property.options
+            .filter((option) => option.hidden !== true)
+            .map((option) => ({ value: option.value, label: option.label || option.value })),
+        }
       : {}),
   };
 }
 
 /**
- * A deal's stage is one of its pipelines' stages; the property's own options may list only
- * the default pipeline, so every pipeline's stages are added to them.
+ * A deal's stage is one of its pipelines' stages: the stages of every pipeline, in pipeline
+ * order, each with its pipeline's label as group, are the options (the property's own options
+ * may list only the default pipeline). A stage the property lists and no pipeline has stays.
  */
 async function withDealStages(apis: HubspotApis, fields: CrmField[]): Promise<CrmField[]> {
   const pipelines = await hubspotCall(() => apis.pipelines.getAll('deals'));
-  const stages = pipelines.results.flatMap((pipeline) =>
-    pipeline.stages.map((stage) => ({ value: stage.id, label: stage.label })),
-  );
+  const stages = pipelines.results
+    .filter((pipeline) => pipeline.archived !== true)
+    .flatMap((pipeline) =>
+      [...pipeline.stages]
+        .filter((stage) => stage.archived !== true)
+        .sort((a, b) => a.displayOrder - b.displayOrder)
+        .map((stage) => ({ value: stage.id, label: stage.label, group: pipeline.label })),
+    );
   return fields.map((field) => {
-    if (field.name !== 'dealstage') return field;
-    const known = new Set((field.options ?? []).map((option) => option.value));
-    return {
-      ...field,
-      options: [...(field.options ?? []), ...stages.filter((stage) => !known.has(stage.value))],
-    };
+    if (field.name !== DEAL_STAGE_PROPERTY) return field;
+    const staged = new Set(stages.map((stage) => stage.value));
+    const others = (field.options ?? []).filter((option) => !staged.has(option.value));
+    return { ...field, options: [...stages, ...others] };
   });
 }
 

@@ -15,6 +15,7 @@ import {
 import { findBy } from './query.ts';
 import { recordUrl } from './record-url.ts';
 import * as receiverReads from './related.ts';
+import { campaigns, searchRecords } from './search.ts';
 import { addToCampaign, create, update } from './writes.ts';
 
 export type { SalesforceConnectorOptions } from './options.ts';
@@ -55,6 +56,8 @@ export function createSalesforceConnector(
     update: (session, object, updates) => update(session, object, updates, options),
     addToCampaign: (session, campaignId, object, recordId) =>
       addToCampaign(session, campaignId, object, recordId, options),
+    campaigns: (session, query, limit) => campaigns(session, query, limit, options),
+    searchRecords: (session, object, query, limit) => searchRecords(session, object, query, limit, options),
     recordUrl,
     modifiedSince: modifiedSinceWith(options),
     getRecord: (session, object, id, fields) => receiverReads.getRecord(session, object, id, fields, options),

@@ -27,13 +27,16 @@ export function crmField(field: Field): CrmField {
   };
 }
 
+/** The values a record may take now: an inactive value stays on old records but cannot be picked. */
 function picklistOptions(entries: unknown[]): CrmFieldOption[] {
   return entries.flatMap((entry) => {
-    const { value, label } = (typeof entry === 'object' && entry !== null ? entry : {}) as {
+    const { value, label, active } = (typeof entry === 'object' && entry !== null ? entry : {}) as {
       value?: unknown;
       label?: unknown;
+      active?: unknown;
     };
-    return typeof value === 'string' ? [{ value, label: typeof label === 'string' ? label : value }] : [];
+    if (typeof value !== 'string' || active === false) return [];
+    return [{ value, label: typeof label === 'string' && label !== '' ? label : value }];
   });
 }
 

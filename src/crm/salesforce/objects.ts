@@ -11,6 +11,7 @@ export const REAL_HOSTS = {
 /** Salesforce object facts the sales receiver and the push engine read. */
 export const OBJECTS: ProviderObjects = {
   aliases: { lead: 'Lead', contact: 'Contact', account: 'Account', opportunity: 'Opportunity' },
+  labels: { Lead: 'Lead', Contact: 'Contact', Account: 'Account', Opportunity: 'Opportunity' },
   people: ['Lead', 'Contact'],
   account: 'Account',
   accountName: 'Name',

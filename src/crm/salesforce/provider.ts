@@ -56,6 +56,9 @@ export const SYSTEM_FIELD_NAMES: Record<SystemField, string> = {
   memberUrl: 'Refsync_Member_Url__c',
 };
 
+/** The field every object (custom ones included) names its records by. */
+export const NAME_FIELD = 'Name';
+
 /** Lead fields read with every lookup, so a converted Lead leads to its Contact. */
 export const LEAD_CONVERSION_FIELDS = ['IsConverted', 'ConvertedContactId'] as const;
 

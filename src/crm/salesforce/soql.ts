@@ -20,6 +20,16 @@ export function soqlString(value: string): string {
 }
 
 /**
+ * A SOQL `LIKE` pattern matching text that contains `value`: its own `%` and `_` are escaped
+ * (`\%`, `\_`) so they match themselves, and only the outer `%` are wildcards.
+ */
+export function soqlContains(value: string): string {
+  let escaped = '';
+  for (const char of value) escaped += char === '%' || char === '_' ? `\\${char}` : (ESCAPES[char] ?? char);
+  return `'%${escaped}%'`;
+}
+
+/**
  * Object and field names cannot be quoted in SOQL, so they are checked instead: API names
  * (`Email`, `Refsync_Referral_Id__c`, `ns__Field__c`) and parent paths (`Account.Name`).
  */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CrmError } from '../errors.ts';
-import { inLists, selectWhereIn, soqlName, soqlString, uniqueNames } from './soql.ts';
+import { inLists, selectWhereIn, soqlContains, soqlName, soqlString, uniqueNames } from './soql.ts';
 
 describe('soqlString', () => {
   it.each([
@@ -13,6 +13,17 @@ describe('soqlString', () => {
     ['100%_like', "'100%_like'"],
   ])('escapes %j', (value, literal) => {
     expect(soqlString(value)).toBe(literal);
+  });
+});
+
+describe('soqlContains', () => {
+  it.each([
+    ['ann@x.example', "'%ann@x.example%'"],
+    ["O'Brien", "'%O\\'Brien%'"],
+    ['100%_like', "'%100\\%\\_like%'"],
+    ['back\\slash', "'%back\\\\slash%'"],
+  ])('makes a contains pattern of %j', (value, pattern) => {
+    expect(soqlContains(value)).toBe(pattern);
   });
 });
 

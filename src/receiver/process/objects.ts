@@ -13,6 +13,7 @@ export type EntryOrigin = Provider | 'api';
  */
 const API_OBJECTS: ProviderObjects = {
   aliases: {},
+  labels: {},
   people: [],
   account: undefined,
   accountName: undefined,

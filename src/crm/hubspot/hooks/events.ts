@@ -22,7 +22,7 @@ export const hubspotBatchSchema = z.array(hubspotEventSchema).max(1000);
 export type HubspotEvent = z.infer<typeof hubspotEventSchema>;
 
 /** `contact.propertyChange` -> `contacts`: the object type as the CRM API names it. */
-const objectTypes: Record<string, string> = {
+export const WEBHOOK_OBJECT_TYPES: Record<string, string> = {
   contact: 'contacts',
   company: 'companies',
   deal: 'deals',
@@ -35,7 +35,7 @@ export function objectTypeOf(event: HubspotEvent): string {
   const family = event.subscriptionType.split('.')[0] ?? event.subscriptionType;
   // Generic subscriptions (`object.propertyChange`) name the type by its ID (`0-3`).
   if (family === 'object' && event.objectTypeId) return event.objectTypeId;
-  return ownValue(objectTypes, family) ?? family;
+  return ownValue(WEBHOOK_OBJECT_TYPES, family) ?? family;
 }
 
 /**

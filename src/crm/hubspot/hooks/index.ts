@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { CrmHooks } from '../../hooks.ts';
 import { hubspotHookPath, hubspotHookRoutes } from './routes.ts';
+import { hubspotSandboxWiring } from './sandbox-wiring.ts';
 
 /** HubSpot webhooks: one signed URL for the whole app, whatever the connection. */
 export const hubspotHooks: CrmHooks = {
@@ -10,4 +11,5 @@ export const hubspotHooks: CrmHooks = {
     hubspotWebhookUrl: z.string().describe("The HubSpot app's webhook target URL (one for all portals)"),
   },
   urlsOf: async (base) => ({ hubspotWebhookUrl: `${base}${hubspotHookPath}` }),
+  sandbox: hubspotSandboxWiring,
 };

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { CrmHooks } from '../../hooks.ts';
 import { salesforceHookRoutes } from './routes.ts';
+import { salesforceSandboxWiring } from './sandbox-wiring.ts';
 
 /**
  * Salesforce outbound messages: one URL per connection carrying its hook secret, and a
@@ -30,4 +31,5 @@ export const salesforceHooks: CrmHooks = {
     const outbound = `${base}/hooks/salesforce/${connection.id}/${await secret()}`;
     return { salesforceOutboundUrl: outbound, transitionUrl: `${outbound}/transition` };
   },
+  sandbox: salesforceSandboxWiring,
 };
