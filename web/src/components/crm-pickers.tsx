@@ -125,6 +125,8 @@ export function ObjectPicker(props: {
   onChange: (value: string) => void;
   error?: string | undefined;
   hint?: ReactNode;
+  /** What the empty choice means, when it means more than "not chosen yet". */
+  placeholder?: string;
 }) {
   const objects = useCrmObjects(props.connectionId);
   return (
@@ -133,7 +135,7 @@ export function ObjectPicker(props: {
       value={props.value}
       onChange={props.onChange}
       what="objects"
-      placeholder="Choose an object…"
+      placeholder={props.placeholder ?? 'Choose an object…'}
       hint={props.hint}
       error={props.error}
       choices={mapMeta(objects, (list) =>

@@ -73,7 +73,8 @@ export function WireSandbox(props: { connection: ConnectionView; crm: string }) 
         connectionId={connection.id}
         value={object}
         onChange={setObject}
-        hint="Empty: the objects the sales receiver's status triggers watch (or, with none, the usual ones)."
+        placeholder="Every object the status triggers watch"
+        hint="Or one object only. Without receiver settings, the CRM's usual objects are wired."
         error={submit.fieldError('object')}
       />
       <div className="button-row">

@@ -37,6 +37,8 @@ export function DryRunPanel(props: {
   const [result, setResult] = useState<DryRunResult | undefined>();
   const search = useSubmit();
   const run = useSubmit();
+  const trigger = props.settings.statusTriggers.find((one) => one.object === object);
+  const example = JSON.stringify(trigger ? { [trigger.field]: trigger.value } : { Status: 'Closed Won' });
 
   const onRun = () => {
     const fields = parseValues(values);
@@ -153,7 +155,7 @@ export function DryRunPanel(props: {
         label={mode === 'record' ? 'Values to pretend (optional)' : 'Payload'}
         hint={
           mode === 'record'
-            ? 'Field values by API name that win over the record’s, as an event would carry them: {"Status": "Working - Contacted"}.'
+            ? `Field values by API name that win over the record’s, as an event would carry them: ${example}.`
             : 'The fields of an event by API name, as JSON: {"Email": "ada@example.com", "Status": "Closed Won"}.'
         }
         error={
