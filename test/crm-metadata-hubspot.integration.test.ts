@@ -7,6 +7,7 @@ import { sandboxPlugins } from '../src/sandbox/index.ts';
 import { memorySandboxStore } from '../src/sandbox/store.ts';
 import { type ApiClient, eventually, startTestApp, type TestApp } from './helpers/app.ts';
 import { SandboxHubspot } from './helpers/crm.ts';
+import { connectionMetadata } from './helpers/crm-metadata.ts';
 import { newProgram, newReceiverSettings, newReferral, referralOf } from './helpers/receiver.ts';
 import { clientFor } from './helpers/sandbox-hubspot.ts';
 
@@ -16,15 +17,6 @@ import { clientFor } from './helpers/sandbox-hubspot.ts';
  * connector; records are made with the official client.
  */
 
-interface Field {
-  name: string;
-  options?: Array<{ value: string; label: string; group?: string }>;
-}
-interface Wiring {
-  wired: Array<{ object: string; kind: string; detail: string }>;
-  unchanged: Array<{ object: string; kind: string; detail: string }>;
-  message: string;
-}
 interface Subscription {
   subscriptionType: string;
   propertyName: string | null;
@@ -36,6 +28,7 @@ let api: ApiClient;
 let hs: SandboxHubspot;
 let connectionId: string;
 let client: Client;
+let metadata: ReturnType<typeof connectionMetadata>;
 
 beforeAll(async () => {
   testApp = await startTestApp({
@@ -46,6 +39,7 @@ beforeAll(async () => {
   hs = await SandboxHubspot.createPortal(testApp);
   connectionId = await hs.connect(api);
   client = clientFor(SandboxHubspot.baseUrl(testApp), hs.portal.accessToken);
+  metadata = connectionMetadata(api, connectionId);
 });
 afterAll(() => testApp.close());
 
@@ -54,9 +48,7 @@ const createContact = async (properties: Record<string, string>) =>
 
 describe('HubSpot objects, properties and campaigns', () => {
   it('lists contacts as pushable, companies and deals as objects receiver settings can name', async () => {
-    const answer = await api.get<{ data: unknown[] }>(`/api/v1/connections/${connectionId}/objects`);
-    expect(answer.status).toBe(200);
-    expect(answer.body.data).toEqual([
+    expect(await metadata.objects()).toEqual([
       { name: 'contacts', label: 'Contacts', pushable: true, triggerable: true },
       { name: 'companies', label: 'Companies', pushable: false, triggerable: true },
       { name: 'deals', label: 'Deals', pushable: false, triggerable: true },
@@ -64,9 +56,7 @@ describe('HubSpot objects, properties and campaigns', () => {
   });
 
   it("gives dealstage the pipelines' stages with their labels and pipeline, and enumerations their options", async () => {
-    const deals = await api.get<{ data: Field[] }>(`/api/v1/connections/${connectionId}/fields?object=deals`);
-    expect(deals.status).toBe(200);
-    const stage = deals.body.data.find((field) => field.name === 'dealstage');
+    const stage = (await metadata.fields('deals')).find((field) => field.name === 'dealstage');
     expect(stage?.options?.[0]).toEqual({
       value: 'appointmentscheduled',
       label: 'Appointment Scheduled',
@@ -79,18 +69,15 @@ describe('HubSpot objects, properties and campaigns', () => {
     });
     expect(stage?.options?.map((option) => option.value)).toHaveLength(7);
 
-    const contacts = await api.get<{ data: Field[] }>(
-      `/api/v1/connections/${connectionId}/fields?object=contacts`,
-    );
-    const leadStatus = contacts.body.data.find((field) => field.name === 'hs_lead_status');
+    const contacts = await metadata.fields('contacts');
+    const leadStatus = contacts.find((field) => field.name === 'hs_lead_status');
     expect(leadStatus?.options?.map((option) => option.value)).toContain('IN_PROGRESS');
-    expect(contacts.body.data.find((field) => field.name === 'email')?.options).toBeUndefined();
+    expect(contacts.find((field) => field.name === 'email')?.options).toBeUndefined();
   });
 
   it('answers an empty campaign list: refsync adds HubSpot contacts to no campaign', async () => {
-    const answer = await api.get(`/api/v1/connections/${connectionId}/campaigns?q=spring`);
-    expect(answer.status).toBe(200);
-    expect(answer.body).toEqual({ data: [] });
+    expect(await metadata.campaigns('spring')).toEqual([]);
+    expect(await metadata.campaigns()).toEqual([]);
   });
 });
 
@@ -99,13 +86,7 @@ describe('HubSpot record search', () => {
     const email = "aoife.o'neil@quote.example";
     const id = await createContact({ email, firstname: 'Aoife', lastname: "O'Neil" });
     await createContact({ email: 'someone.else@quote.example', firstname: 'Someone' });
-    const search = async (query: Record<string, string>) => {
-      const answer = await api.get<{
-        data: Array<{ object: string; id: string; label: string; email: string | null; url: string | null }>;
-      }>(`/api/v1/connections/${connectionId}/records?${new URLSearchParams(query)}`);
-      expect(answer.status, JSON.stringify(answer.body)).toBe(200);
-      return answer.body.data;
-    };
+    const search = metadata.records;
     const found = await search({ object: 'contacts', q: email.toUpperCase() });
     expect(found).toEqual([
       { object: 'contacts', id, label: "Aoife O'Neil", email, url: expect.stringContaining('/_ui/portals/') },
@@ -131,9 +112,8 @@ describe('HubSpot sandbox wiring', () => {
       connectionId,
       statusTriggers: [{ object: 'deal', field: 'dealstage', value: 'closedwon', milestone: 'won' }],
     });
-    const first = await api.post<Wiring>(`/api/v1/connections/${connectionId}/sandbox-wiring`, {});
-    expect(first.status, JSON.stringify(first.body)).toBe(200);
-    expect(first.body.wired).toEqual([
+    const first = await metadata.wire();
+    expect(first.wired).toEqual([
       expect.objectContaining({ object: 'app', kind: 'webhook_subscription' }),
       expect.objectContaining({ object: 'deals', kind: 'webhook_subscription' }),
     ]);
@@ -149,11 +129,10 @@ describe('HubSpot sandbox wiring', () => {
       }),
     ]);
 
-    const again = await api.post<Wiring>(`/api/v1/connections/${connectionId}/sandbox-wiring`, {});
-    expect(again.status).toBe(200);
-    expect(again.body.wired).toEqual([]);
-    expect(again.body.unchanged).toHaveLength(2);
-    expect(again.body.message).toContain('Nothing new');
+    const again = await metadata.wire();
+    expect(again.wired).toEqual([]);
+    expect(again.unchanged).toHaveLength(2);
+    expect(again.message).toContain('Nothing new');
 
     const email = `won.${Math.random().toString(36).slice(2, 8)}@hubspot.example`;
     const referral = await newReferral(api, { programId, email });
@@ -191,10 +170,8 @@ describe('HubSpot sandbox wiring', () => {
     );
     const stage = subscriptions.results.find((one) => one.propertyName === 'dealstage');
     await hs.admin('PATCH', `/webhooks/subscriptions/${stage?.id}`, { active: false });
-    const wiring = await api.post<Wiring>(`/api/v1/connections/${connectionId}/sandbox-wiring`, {
-      object: 'deals',
-    });
-    expect(wiring.body.wired).toEqual([
+    const wiring = await metadata.wire({ object: 'deals' });
+    expect(wiring.wired).toEqual([
       expect.objectContaining({ object: 'deals', detail: expect.stringContaining('active again') }),
     ]);
     const after = await hs.admin<{ results: Subscription[] }>('GET', '/webhooks/subscriptions');

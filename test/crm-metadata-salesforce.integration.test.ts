@@ -6,6 +6,7 @@ import { sandboxPlugins } from '../src/sandbox/index.ts';
 import { memorySandboxStore } from '../src/sandbox/store.ts';
 import { type ApiClient, eventually, startTestApp, type TestApp } from './helpers/app.ts';
 import { SandboxSalesforce } from './helpers/crm.ts';
+import { connectionMetadata } from './helpers/crm-metadata.ts';
 import { newProgram, newReceiverSettings, newReferral, referralOf } from './helpers/receiver.ts';
 
 /**
@@ -13,15 +14,6 @@ import { newProgram, newReceiverSettings, newReferral, referralOf } from './help
  * records) and the sandbox wiring, against the sandbox org through the real connector.
  */
 
-interface Field {
-  name: string;
-  options?: Array<{ value: string; label: string; group?: string }>;
-}
-interface Wiring {
-  wired: Array<{ object: string; kind: string; detail: string }>;
-  unchanged: Array<{ object: string; kind: string; detail: string }>;
-  message: string;
-}
 interface Rule {
   object: string;
   fields: string[];
@@ -35,6 +27,7 @@ let sf: SandboxSalesforce;
 let connectionId: string;
 let crm: jsforce.Connection;
 let settingsId: string;
+let metadata: ReturnType<typeof connectionMetadata>;
 
 beforeAll(async () => {
   testApp = await startTestApp({
@@ -47,6 +40,7 @@ beforeAll(async () => {
   const fields = await api.post(`/api/v1/connections/${connectionId}/fields`, { object: 'Lead' });
   expect(fields.status, JSON.stringify(fields.body)).toBe(200);
   crm = await sf.jsforce();
+  metadata = connectionMetadata(api, connectionId);
 });
 afterAll(() => testApp.close());
 
@@ -58,9 +52,7 @@ async function create(object: string, fields: Record<string, unknown>): Promise<
 
 describe('Salesforce objects and fields', () => {
   it('lists the objects refsync pushes to and receives from', async () => {
-    const answer = await api.get<{ data: unknown[] }>(`/api/v1/connections/${connectionId}/objects`);
-    expect(answer.status).toBe(200);
-    expect(answer.body.data).toEqual([
+    expect(await metadata.objects()).toEqual([
       { name: 'Lead', label: 'Lead', pushable: true, triggerable: true },
       { name: 'Contact', label: 'Contact', pushable: true, triggerable: true },
       { name: 'Account', label: 'Account', pushable: false, triggerable: true },
@@ -69,9 +61,8 @@ describe('Salesforce objects and fields', () => {
   });
 
   it("gives a Lead's Status its picklist values, and free fields none", async () => {
-    const answer = await api.get<{ data: Field[] }>(`/api/v1/connections/${connectionId}/fields?object=Lead`);
-    expect(answer.status).toBe(200);
-    const status = answer.body.data.find((field) => field.name === 'Status');
+    const lead = await metadata.fields('Lead');
+    const status = lead.find((field) => field.name === 'Status');
     expect(status?.options).toEqual(
       expect.arrayContaining([
         { value: 'Open - Not Contacted', label: 'Open - Not Contacted' },
@@ -79,11 +70,8 @@ describe('Salesforce objects and fields', () => {
         { value: 'Closed - Converted', label: 'Closed - Converted' },
       ]),
     );
-    expect(answer.body.data.find((field) => field.name === 'Email')?.options).toBeUndefined();
-    const stages = await api.get<{ data: Field[] }>(
-      `/api/v1/connections/${connectionId}/fields?object=Opportunity`,
-    );
-    const stage = stages.body.data.find((field) => field.name === 'StageName');
+    expect(lead.find((field) => field.name === 'Email')?.options).toBeUndefined();
+    const stage = (await metadata.fields('Opportunity')).find((field) => field.name === 'StageName');
     expect(stage?.options?.map((option) => option.value)).toContain('Closed Won');
   });
 });
@@ -93,13 +81,7 @@ describe('Salesforce campaigns', () => {
     const spring = await create('Campaign', { Name: 'Spring Referral Drive', Status: 'In Progress' });
     const obrien = await create('Campaign', { Name: "O'Brien's 100% club" });
     await create('Campaign', { Name: 'Winter 1000 club' });
-    const search = async (q?: string) => {
-      const answer = await api.get<{ data: Array<{ id: string; name: string; status?: string }> }>(
-        `/api/v1/connections/${connectionId}/campaigns${q === undefined ? '' : `?${new URLSearchParams({ q })}`}`,
-      );
-      expect(answer.status, JSON.stringify(answer.body)).toBe(200);
-      return answer.body.data;
-    };
+    const search = metadata.campaigns;
     expect(await search('spring')).toEqual([
       { id: spring, name: 'Spring Referral Drive', status: 'In Progress' },
     ]);
@@ -119,13 +101,7 @@ describe('Salesforce record search', () => {
     const email = "d'arcy.o'hara@quote.example";
     const lead = await create('Lead', { FirstName: 'Darcy', LastName: "O'Hara", Company: 'Q', Email: email });
     await create('Lead', { LastName: 'Other', Company: 'Q', Email: 'other@quote.example' });
-    const search = async (query: Record<string, string>) => {
-      const answer = await api.get<{
-        data: Array<{ object: string; id: string; label: string; email: string | null; url: string | null }>;
-      }>(`/api/v1/connections/${connectionId}/records?${new URLSearchParams(query)}`);
-      expect(answer.status, JSON.stringify(answer.body)).toBe(200);
-      return answer.body.data;
-    };
+    const search = metadata.records;
     const [found, ...rest] = await search({ object: 'Lead', q: email });
     expect(rest).toEqual([]);
     expect(found).toMatchObject({ object: 'Lead', id: lead, label: "Darcy O'Hara", email });
@@ -169,10 +145,9 @@ describe('Salesforce sandbox wiring', () => {
       ],
       targetMatch: [{ object: 'Lead', field: 'Refsync_Referral_Id__c', matchOn: 'referralId' }],
     });
-    const first = await api.post<Wiring>(`/api/v1/connections/${connectionId}/sandbox-wiring`, {});
-    expect(first.status, JSON.stringify(first.body)).toBe(200);
-    expect(first.body.wired).toEqual([expect.objectContaining({ object: 'Lead', kind: 'outbound_message' })]);
-    expect(first.body.wired[0]?.detail).toContain('Status, Refsync_Referral_Id__c');
+    const first = await metadata.wire();
+    expect(first.wired).toEqual([expect.objectContaining({ object: 'Lead', kind: 'outbound_message' })]);
+    expect(first.wired[0]?.detail).toContain('Status, Refsync_Referral_Id__c');
     const hooks = await api.get<{ salesforceOutboundUrl: string }>(
       `/api/v1/connections/${connectionId}/hooks`,
     );
@@ -186,11 +161,10 @@ describe('Salesforce sandbox wiring', () => {
       }),
     ]);
 
-    const again = await api.post<Wiring>(`/api/v1/connections/${connectionId}/sandbox-wiring`, {});
-    expect(again.status).toBe(200);
-    expect(again.body.wired).toEqual([]);
-    expect(again.body.unchanged).toHaveLength(1);
-    expect(again.body.message).toContain('Nothing new');
+    const again = await metadata.wire();
+    expect(again.wired).toEqual([]);
+    expect(again.unchanged).toHaveLength(1);
+    expect(again.message).toContain('Nothing new');
     expect(await sf.admin<Rule[]>('GET', '/outbound-messages')).toHaveLength(1);
 
     const referral = await newReferral(api, { programId, email: 'wired@sandbox.example' });
@@ -200,6 +174,22 @@ describe('Salesforce sandbox wiring', () => {
       Email: 'wired@sandbox.example',
       Refsync_Referral_Id__c: referral.id,
     });
+    // The record picker feeds the dry run: the Lead found by its email, with the status to try.
+    const [picked] = await metadata.records({ object: 'Lead', q: 'wired@sandbox.example' });
+    expect(picked?.id).toBe(lead);
+    const dryRun = await api.post(`/api/v1/receiver-settings/${settingsId}/dry-run`, {
+      objectType: picked?.object,
+      recordId: picked?.id,
+      fields: { Status: 'Working - Contacted' },
+    });
+    expect(dryRun.status, JSON.stringify(dryRun.body)).toBe(200);
+    expect(dryRun.body).toMatchObject({
+      trigger: { object: 'Lead', field: 'Status', milestone: 'qualified' },
+      match: { referralId: referral.id, method: 'referral_id' },
+      outcome: 'success',
+    });
+    expect((await referralOf(api, referral.id)).milestone).not.toBe('qualified');
+
     await crm.sobject('Lead').update({ Id: lead, Status: 'Working - Contacted' });
     const after = await eventually(async () => {
       const current = await referralOf(api, referral.id);
@@ -219,11 +209,8 @@ describe('Salesforce sandbox wiring', () => {
   });
 
   it('wires one object on request, adds fields to a rule it made before, and follows a rotated secret', async () => {
-    const opportunity = await api.post<Wiring>(`/api/v1/connections/${connectionId}/sandbox-wiring`, {
-      object: 'opportunity',
-    });
-    expect(opportunity.status, JSON.stringify(opportunity.body)).toBe(200);
-    expect(opportunity.body.wired).toEqual([
+    const opportunity = await metadata.wire({ object: 'opportunity' });
+    expect(opportunity.wired).toEqual([
       expect.objectContaining({ object: 'Opportunity', kind: 'outbound_message' }),
     ]);
     const rules = await sf.admin<Rule[]>('GET', '/outbound-messages');
@@ -233,9 +220,9 @@ describe('Salesforce sandbox wiring', () => {
       fieldUpdates: [{ object: 'Lead', field: 'Company', target: 'referral.company' }],
     });
     expect(updated.status, JSON.stringify(updated.body)).toBe(200);
-    const more = await api.post<Wiring>(`/api/v1/connections/${connectionId}/sandbox-wiring`, {});
-    expect(more.body.wired).toEqual([expect.objectContaining({ object: 'Lead', kind: 'outbound_message' })]);
-    expect(more.body.wired[0]?.detail).toContain('now also sends Company');
+    const more = await metadata.wire();
+    expect(more.wired).toEqual([expect.objectContaining({ object: 'Lead', kind: 'outbound_message' })]);
+    expect(more.wired[0]?.detail).toContain('now also sends Company');
     const after = await sf.admin<Rule[]>('GET', '/outbound-messages');
     expect(after).toHaveLength(2);
     expect(after.find((rule) => rule.object === 'Lead')?.fields).toEqual([
@@ -246,9 +233,9 @@ describe('Salesforce sandbox wiring', () => {
 
     // A rotated hook secret: the rule moves to the new URL instead of a second rule appearing.
     expect((await api.post(`/api/v1/connections/${connectionId}/hooks/rotate`, {})).status).toBe(200);
-    const rotated = await api.post<Wiring>(`/api/v1/connections/${connectionId}/sandbox-wiring`, {});
-    expect(rotated.body.wired.map((item) => item.object)).toEqual(['Lead']);
-    expect(rotated.body.wired[0]?.detail).toContain("connection's current outbound message URL");
+    const rotated = await metadata.wire();
+    expect(rotated.wired.map((item) => item.object)).toEqual(['Lead']);
+    expect(rotated.wired[0]?.detail).toContain("connection's current outbound message URL");
     const hooks = await api.get<{ salesforceOutboundUrl: string }>(
       `/api/v1/connections/${connectionId}/hooks`,
     );
@@ -265,12 +252,15 @@ describe('Salesforce sandbox wiring', () => {
   });
 
   it('refuses a connection to a real org with 409 not_a_sandbox, and another workspace gets 404', async () => {
-    const real = await api.post<{ connection: { id: string } }>('/api/v1/connections', {
+    const sandbox = await api.get<{ sandbox: boolean }>(`/api/v1/connections/${connectionId}`);
+    expect(sandbox.body.sandbox).toBe(true);
+    const real = await api.post<{ connection: { id: string; sandbox: boolean } }>('/api/v1/connections', {
       provider: 'salesforce',
       clientId: 'real-client',
       clientSecret: 'real-secret',
     });
     expect(real.status).toBe(201);
+    expect(real.body.connection.sandbox).toBe(false);
     const refused = await api.post<{ error: { code: string; message: string } }>(
       `/api/v1/connections/${real.body.connection.id}/sandbox-wiring`,
       {},

@@ -3,6 +3,7 @@ import { isPrivateAddress, privateAddressOf } from '../core/addresses.ts';
 import { AppError } from '../core/errors.ts';
 import { connectors } from '../crm/registry.ts';
 import type { Provider } from '../crm/types.ts';
+import { sandboxPrefixes } from '../sandbox/index.ts';
 
 /**
  * Where a connection may send requests (and its tokens). A connection's URLs come from an
@@ -43,19 +44,28 @@ export function allowedBases(ctx: AppContext): string[] {
 }
 
 /**
- * Whether `baseUrl` is this server's own sandbox of `provider`, mounted at `sandboxPath`
- * (so its admin API is this server's too).
+ * Whether a connection talks to this server's own mounted sandbox of its CRM (so the
+ * sandbox's admin API, and the wiring of its events, are this server's too).
  */
-export function isOwnSandbox(ctx: AppContext, baseUrl: string, sandboxPath: string): boolean {
-  if (!ctx.sandboxPaths.includes(sandboxPath)) return false;
-  const parsed = parse(baseUrl);
-  const own = parse(`${ctx.config.publicUrl.replace(/\/+$/, '')}${sandboxPath}`);
+export function isOwnSandbox(ctx: AppContext, connection: { provider: Provider; baseUrl: string }): boolean {
+  const path = sandboxPrefixes[connection.provider];
+  if (!ctx.sandboxPaths.includes(path)) return false;
+  const parsed = parse(connection.baseUrl);
+  const own = parse(`${ctx.config.publicUrl.replace(/\/+$/, '')}${path}`);
   return (
     parsed !== undefined &&
     own !== undefined &&
     parsed.origin === own.origin &&
     parsed.pathname.replace(/\/+$/, '') === own.pathname
   );
+}
+
+/** Whether `POST /connections/{id}/sandbox-wiring` can set up the connection's CRM side. */
+export function canWireSandbox(
+  ctx: AppContext,
+  connection: { provider: Provider; baseUrl: string },
+): boolean {
+  return connectors[connection.provider].hooks?.sandbox !== undefined && isOwnSandbox(ctx, connection);
 }
 
 export function isAllowListed(ctx: AppContext, url: string): boolean {

@@ -6,6 +6,7 @@ import { ownValue, textProblem } from '../core/outside-input.ts';
 import { connectors } from '../crm/registry.ts';
 import type { CrmConnector } from '../crm/types.ts';
 import { callerOf } from '../http/auth.ts';
+import { canonicalObject } from '../receiver/process/objects.ts';
 import { askCrm } from './ask-crm.ts';
 import { objectName } from './routes.ts';
 import { getConnection, withCrm } from './service.ts';
@@ -68,9 +69,9 @@ function objectsOf(connector: CrmConnector) {
 }
 
 /** The object's one spelling (`deal` is `deals`), refused when the CRM allows only known ones. */
-function canonicalObject(connector: CrmConnector, name: string): string {
-  const { aliases, names, relatable } = connector.objects;
-  const canonical = ownValue(aliases, name.toLowerCase()) ?? name;
+function knownObject(connector: CrmConnector, name: string): string {
+  const canonical = canonicalObject(connector.provider, name);
+  const { names, relatable } = connector.objects;
   if (names.kind === 'known' && !relatable.includes(canonical)) {
     throw validationFailed([
       { field: 'object', message: `must be one of ${relatable.join(', ')} for ${connector.names.crm}` },
@@ -150,7 +151,7 @@ export const connectionLookupRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> 
       const objects =
         request.query.object === undefined
           ? connector.objects.people
-          : [canonicalObject(connector, request.query.object)];
+          : [knownObject(connector, request.query.object)];
       const query = request.query.q ?? '';
       if (query === '' || !connector.searchRecords) return { data: [] };
       const data = await askCrm(() =>

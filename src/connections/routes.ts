@@ -6,6 +6,7 @@ import { systemFields } from '../crm/types.ts';
 import { callerOf } from '../http/auth.ts';
 import { noReceiverHealth, receiverHealthOf } from '../receiver/connection-state.ts';
 import { askCrm } from './ask-crm.ts';
+import { canWireSandbox } from './destinations.ts';
 import {
   authorizeAgain,
   type ConnectionRow,
@@ -58,6 +59,11 @@ const connectionSchema = z.object({
     .describe(
       'Changes the last poll found that no event had brought; above 0 again and again, events are not arriving',
     ),
+  sandbox: z
+    .boolean()
+    .describe(
+      "The connection talks to this server's own sandbox CRM: POST /connections/{id}/sandbox-wiring sets up its side",
+    ),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
@@ -86,15 +92,21 @@ const crmFieldSchema = z.object({
 });
 
 /** Connections with their health, the receiver's part included. */
-async function viewsOf(ctx: AppContext, rows: ConnectionRow[]): Promise<ConnectionView[]> {
+async function viewsOf(
+  ctx: AppContext,
+  rows: ConnectionRow[],
+): Promise<Array<ConnectionView & { sandbox: boolean }>> {
   const receiver = await receiverHealthOf(
     ctx.db,
     rows.map((row) => row.id),
   );
-  return rows.map((row) => toConnectionView(row, receiver.get(row.id) ?? noReceiverHealth));
+  return rows.map((row) => ({
+    ...toConnectionView(row, receiver.get(row.id) ?? noReceiverHealth),
+    sandbox: canWireSandbox(ctx, row),
+  }));
 }
 
-async function viewOf(ctx: AppContext, row: ConnectionRow): Promise<ConnectionView> {
+async function viewOf(ctx: AppContext, row: ConnectionRow): Promise<ConnectionView & { sandbox: boolean }> {
   const [view] = await viewsOf(ctx, [row]);
   if (!view) throw new Error(`connection ${row.id} has no view`);
   return view;

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { askCrm } from '../../connections/ask-crm.ts';
-import { isOwnSandbox } from '../../connections/destinations.ts';
+import { canWireSandbox } from '../../connections/destinations.ts';
 import { objectName } from '../../connections/routes.ts';
 import { type ConnectionRow, getConnection, withCrm } from '../../connections/service.ts';
 import type { AppContext } from '../../context.ts';
@@ -10,7 +10,6 @@ import { CrmError } from '../../crm/errors.ts';
 import type { SandboxWired, WiringNeeds } from '../../crm/hooks.ts';
 import { connectors } from '../../crm/registry.ts';
 import { callerOf } from '../../http/auth.ts';
-import { sandboxPrefixes } from '../../sandbox/index.ts';
 import { canonicalObject } from '../process/objects.ts';
 import { type ReceiverSettingsRow, settingsFor } from '../settings/service.ts';
 import { hookUrlsOf } from './hook-secret.ts';
@@ -102,9 +101,7 @@ export async function wireSandbox(
 ): Promise<{ wired: SandboxWired[]; unchanged: SandboxWired[] }> {
   const connection = await getConnection(ctx.db, workspaceId, connectionId);
   const wiring = connectors[connection.provider].hooks?.sandbox;
-  if (!wiring || !isOwnSandbox(ctx, connection.baseUrl, sandboxPrefixes[connection.provider])) {
-    throw notASandbox(connection);
-  }
+  if (!wiring || !canWireSandbox(ctx, connection)) throw notASandbox(connection);
   const canonical = object === undefined ? undefined : canonicalObject(connection.provider, object);
   const fromSettings = wiringNeedsOf(await settingsFor(ctx.db, workspaceId, connection.id, false));
   let needs = fromSettings.length > 0 ? fromSettings : [...wiring.defaults];
