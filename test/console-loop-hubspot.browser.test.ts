@@ -8,7 +8,15 @@ import { ensureBundle } from '../web/build.ts';
 import { type ApiClient, startTestApp, type TestApp } from './helpers/app.ts';
 import { browserAvailability, expectAccessible, screenshot } from './helpers/browser.ts';
 import { type ConsoleWindow, signedInConsole } from './helpers/console-browser.ts';
-import { connectInConsole, entriesOfRecord, openEntryWhen, reloadUntil } from './helpers/console-loop.ts';
+import {
+  addMatch,
+  addReferralInConsole,
+  connectInConsole,
+  dryRunOn,
+  entriesOfRecord,
+  openCrmRecord,
+  openEntryWhen,
+} from './helpers/console-loop.ts';
 import { SandboxHubspot } from './helpers/crm.ts';
 import { newReferral, referralOf } from './helpers/receiver.ts';
 
@@ -36,22 +44,8 @@ let referralId = '';
 let contactId = '';
 let dealId = '';
 
-async function hubspot<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const response = await fetch(`${SandboxHubspot.baseUrl(testApp)}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${hs.portal.accessToken}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  if (response.status >= 300) throw new Error(`${method} ${path}: ${response.status} ${text}`);
-  return (text ? JSON.parse(text) : undefined) as T;
-}
-
 const create = async (type: string, properties: Record<string, string>) =>
-  (await hubspot<{ id: string }>('POST', `/crm/v3/objects/${type}`, { properties })).id;
+  (await hs.api<{ id: string }>('POST', `/crm/v3/objects/${type}`, { properties })).id;
 
 /** A deal of the contact, in the first stage. */
 async function dealOf(contact: string, name: string): Promise<string> {
@@ -60,7 +54,7 @@ async function dealOf(contact: string, name: string): Promise<string> {
     pipeline: 'default',
     dealstage: 'appointmentscheduled',
   });
-  await hubspot('PUT', `/crm/v4/objects/deals/${deal}/associations/default/contacts/${contact}`);
+  await hs.api('PUT', `/crm/v4/objects/deals/${deal}/associations/default/contacts/${contact}`);
   return deal;
 }
 
@@ -95,7 +89,7 @@ describe.runIf(availability.run)('the HubSpot loop in the console', { timeout: 3
       ['seats', 'Seats', 'number', 'number'],
       ['referral_code', 'Referral code', 'string', 'text'],
     ] as const) {
-      await hubspot('POST', '/crm/v3/properties/contacts', {
+      await hs.api('POST', '/crm/v3/properties/contacts', {
         name,
         label,
         type,
@@ -149,21 +143,18 @@ describe.runIf(availability.run)('the HubSpot loop in the console', { timeout: 3
     await expectAccessible(page, 'push settings (HubSpot)');
     await screenshot(page, '62-loop-hs-push-settings');
 
-    await page.goto('/referrals/new');
-    await page.getByLabel('First name').fill('Lucia');
-    await page.getByLabel('Last name').fill('Lopez');
-    await page.getByLabel('Email').fill('lucia@lopez.example');
-    await page.getByLabel('Seats').fill('7');
-    await page.getByRole('button', { name: 'Add referral' }).click();
-    await page.getByRole('heading', { name: 'Lucia Lopez', level: 1 }).waitFor();
-    referralId = new URL(page.url()).pathname.split('/')[2] ?? '';
-    await reloadUntil(page, () => page.getByRole('link', { name: /^contacts \d+/ }), 'the contact link');
-    const link = page.getByRole('link', { name: /^contacts \d+/ });
-    contactId = ((await link.textContent()) ?? '').match(/\d+/)?.[0] ?? '';
-    const [contact] = await Promise.all([view.context.waitForEvent('page'), link.click()]);
+    referralId = await addReferralInConsole(page, {
+      firstName: 'Lucia',
+      lastName: 'Lopez',
+      email: 'lucia@lopez.example',
+      seats: '7',
+    });
+    const opened = await openCrmRecord(page, /^contacts \d+/, /\d+/);
+    contactId = opened.id;
+    const contact = opened.tab;
     await contact.getByRole('cell', { name: 'lucia@lopez.example', exact: true }).waitFor();
     await contact.close();
-    const stored = await hubspot<{ properties: Record<string, string> }>(
+    const stored = await hs.api<{ properties: Record<string, string> }>(
       'GET',
       `/crm/v3/objects/contacts/${contactId}?properties=seats,refsync_referral_id`,
     );
@@ -184,27 +175,23 @@ describe.runIf(availability.run)('the HubSpot loop in the console', { timeout: 3
       .waitFor({ state: 'attached' });
     await value.selectOption('closedwon');
     await page.getByLabel('Milestone of trigger 1').selectOption('won');
-    await page.getByRole('button', { name: 'Add target match' }).click();
-    await page.getByLabel('Object of target match 1').selectOption('contacts');
-    await page.getByLabel('Field of target match 1').selectOption('refsync_referral_id');
-    await page.getByLabel('Holds of target match 1').selectOption('referralId');
-    await page.getByRole('button', { name: 'Add member match' }).click();
-    await page.getByLabel('Object of member match 1').selectOption('contacts');
-    await page.getByLabel('Field of member match 1').selectOption('referral_code');
-    await page.getByLabel("Holds the member's of member match 1").selectOption('referralCode');
+    await addMatch(page, 'target match', {
+      object: 'contacts',
+      field: 'refsync_referral_id',
+      holds: 'referralId',
+    });
+    await addMatch(page, 'member match', {
+      object: 'contacts',
+      field: 'referral_code',
+      holds: 'referralCode',
+    });
     await page.getByLabel('Process fuzzy matches automatically').uncheck();
     await page.getByRole('button', { name: 'Create receiver settings' }).first().click();
     await page.getByText('Receiver settings created.').first().waitFor();
     await expectAccessible(page, 'receiver settings (HubSpot)');
     await screenshot(page, '63-loop-hs-receiver-settings');
 
-    await page.getByLabel('Find a record by email or ID').fill(dealId);
-    await page.getByRole('button', { name: 'Search the CRM' }).click();
-    await page.getByRole('radio', { name: new RegExp(dealId) }).check();
-    await page.getByLabel('Values to pretend (optional)').fill('{"dealstage": "closedwon"}');
-    await page.getByRole('button', { name: 'Run the dry run' }).click();
-    const result = page.getByTestId('dry-run-result');
-    await result.getByText('nothing was written', { exact: false }).waitFor();
+    const result = await dryRunOn(page, dealId, dealId, '{"dealstage": "closedwon"}');
     await result.getByText('deals.dealstage is “closedwon”, which moves a referral to won.').waitFor();
     await result.getByText('submitted → won').waitFor();
     await result.getByText('Related contacts').waitFor();

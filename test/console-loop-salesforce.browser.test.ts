@@ -10,11 +10,14 @@ import { type ApiClient, startTestApp, type TestApp } from './helpers/app.ts';
 import { browserAvailability, expectAccessible, screenshot } from './helpers/browser.ts';
 import { type ConsoleWindow, signedInConsole } from './helpers/console-browser.ts';
 import {
+  addMatch,
+  addReferralInConsole,
   connectInConsole,
+  dryRunOn,
   entriesOfRecord,
+  openCrmRecord,
   openEntryWhen,
   problemBeside,
-  reloadUntil,
 } from './helpers/console-loop.ts';
 import { SandboxSalesforce } from './helpers/crm.ts';
 import { newReferral, referralOf } from './helpers/receiver.ts';
@@ -146,20 +149,16 @@ describe.runIf(availability.run)('the Salesforce loop in the console', { timeout
   });
 
   it('adds a referral in the console and opens its Lead from the referral page', async () => {
-    await page.goto('/referrals/new');
-    await page.getByLabel('First name').fill('Lucia');
-    await page.getByLabel('Last name').fill('Lopez');
-    await page.getByLabel('Email').fill('lucia@lopez.example');
-    await page.getByLabel('Company').fill('Lopez Logistics');
-    await page.getByLabel('Seats').fill('12');
-    await page.getByRole('button', { name: 'Add referral' }).click();
-    await page.getByRole('heading', { name: 'Lucia Lopez', level: 1 }).waitFor();
-    referralId = new URL(page.url()).pathname.split('/')[2] ?? '';
-    await reloadUntil(page, () => page.getByRole('link', { name: /^Lead 00Q/ }), 'the Lead link');
-    const link = page.getByRole('link', { name: /^Lead 00Q/ });
-    leadId = ((await link.textContent()) ?? '').match(/00Q\w+/)?.[0] ?? '';
-    const [lead] = await Promise.all([view.context.waitForEvent('page'), link.click()]);
-    await lead.waitForLoadState();
+    referralId = await addReferralInConsole(page, {
+      firstName: 'Lucia',
+      lastName: 'Lopez',
+      email: 'lucia@lopez.example',
+      company: 'Lopez Logistics',
+      seats: '12',
+    });
+    const opened = await openCrmRecord(page, /^Lead 00Q/, /00Q\w+/);
+    leadId = opened.id;
+    const lead = opened.tab;
     await lead
       .locator('tr', { hasText: leadId })
       .getByRole('cell', { name: 'Lopez Logistics', exact: true })
@@ -189,27 +188,23 @@ describe.runIf(availability.run)('the Salesforce loop in the console', { timeout
     await page.locator('.drag-handle').nth(1).dragTo(page.locator('.reorder-item').nth(0));
     expect(await page.getByLabel('Value of trigger 1').inputValue()).toBe('Working - Contacted');
 
-    await page.getByRole('button', { name: 'Add target match' }).click();
-    await page.getByLabel('Object of target match 1').selectOption('Lead');
-    await page.getByLabel('Field of target match 1').selectOption('Refsync_Referral_Id__c');
-    await page.getByLabel('Holds of target match 1').selectOption('referralId');
-    await page.getByRole('button', { name: 'Add member match' }).click();
-    await page.getByLabel('Object of member match 1').selectOption('Lead');
-    await page.getByLabel('Field of member match 1').selectOption('Referral_Code__c');
-    await page.getByLabel("Holds the member's of member match 1").selectOption('referralCode');
+    await addMatch(page, 'target match', {
+      object: 'Lead',
+      field: 'Refsync_Referral_Id__c',
+      holds: 'referralId',
+    });
+    await addMatch(page, 'member match', {
+      object: 'Lead',
+      field: 'Referral_Code__c',
+      holds: 'referralCode',
+    });
     await page.getByLabel('Process fuzzy matches automatically').uncheck();
     await page.getByRole('button', { name: 'Create receiver settings' }).first().click();
     await page.getByText('Receiver settings created.').first().waitFor();
     await expectAccessible(page, 'receiver settings');
     await screenshot(page, '53-loop-sf-receiver-settings');
 
-    await page.getByLabel('Find a record by email or ID').fill('lucia@lopez.example');
-    await page.getByRole('button', { name: 'Search the CRM' }).click();
-    await page.getByRole('radio', { name: new RegExp(leadId) }).check();
-    await page.getByLabel('Values to pretend (optional)').fill('{"Status": "Working - Contacted"}');
-    await page.getByRole('button', { name: 'Run the dry run' }).click();
-    const result = page.getByTestId('dry-run-result');
-    await result.getByText('nothing was written', { exact: false }).waitFor();
+    const result = await dryRunOn(page, 'lucia@lopez.example', leadId, '{"Status": "Working - Contacted"}');
     await result
       .getByText('Lead.Status is “Working - Contacted”, which moves a referral to qualified.')
       .waitFor();

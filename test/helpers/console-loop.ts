@@ -62,3 +62,58 @@ export async function openEntryWhen(page: Page, label: string | RegExp, outcome:
   await row().getByRole('link', { name: label }).first().click();
   await page.getByTestId('entry-explanation').waitFor();
 }
+
+/** Adds a referral on the console's Add referral page; answers its ID once its page shows. */
+export async function addReferralInConsole(
+  page: Page,
+  person: { firstName: string; lastName: string; email: string; company?: string; seats: string },
+): Promise<string> {
+  await page.goto('/referrals/new');
+  await page.getByLabel('First name').fill(person.firstName);
+  await page.getByLabel('Last name').fill(person.lastName);
+  await page.getByLabel('Email').fill(person.email);
+  if (person.company) await page.getByLabel('Company').fill(person.company);
+  await page.getByLabel('Seats').fill(person.seats);
+  await page.getByRole('button', { name: 'Add referral' }).click();
+  await page.getByRole('heading', { name: `${person.firstName} ${person.lastName}`, level: 1 }).waitFor();
+  return new URL(page.url()).pathname.split('/')[2] ?? '';
+}
+
+/** Waits for the referral page's link to its CRM record and opens it (a new tab); answers the record ID and tab. */
+export async function openCrmRecord(
+  page: Page,
+  name: RegExp,
+  id: RegExp,
+): Promise<{ id: string; tab: Page }> {
+  await reloadUntil(page, () => page.getByRole('link', { name }), 'the CRM record link');
+  const link = page.getByRole('link', { name });
+  const recordId = ((await link.textContent()) ?? '').match(id)?.[0] ?? '';
+  const [tab] = await Promise.all([page.context().waitForEvent('page'), link.click()]);
+  await tab.waitForLoadState();
+  return { id: recordId, tab };
+}
+
+/** Adds a target match or member match row: object, field and what the field holds, each picked. */
+export async function addMatch(
+  page: Page,
+  what: 'target match' | 'member match',
+  pick: { object: string; field: string; holds: string },
+): Promise<void> {
+  await page.getByRole('button', { name: `Add ${what}` }).click();
+  await page.getByLabel(`Object of ${what} 1`).selectOption(pick.object);
+  await page.getByLabel(`Field of ${what} 1`).selectOption(pick.field);
+  const holds = what === 'target match' ? 'Holds' : "Holds the member's";
+  await page.getByLabel(`${holds} of ${what} 1`).selectOption(pick.holds);
+}
+
+/** Runs the dry run on a record found by `q` (ticked by its ID) with values to pretend; answers the result. */
+export async function dryRunOn(page: Page, q: string, recordId: string, pretend: string): Promise<Locator> {
+  await page.getByLabel('Find a record by email or ID').fill(q);
+  await page.getByRole('button', { name: 'Search the CRM' }).click();
+  await page.getByRole('radio', { name: new RegExp(recordId) }).check();
+  await page.getByLabel('Values to pretend (optional)').fill(pretend);
+  await page.getByRole('button', { name: 'Run the dry run' }).click();
+  const result = page.getByTestId('dry-run-result');
+  await result.getByText('nothing was written', { exact: false }).waitFor();
+  return result;
+}

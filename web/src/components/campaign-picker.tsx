@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { type CrmCampaignView, searchCampaigns } from '../crm-meta.ts';
+import { FoundList } from './crm-pickers.tsx';
 import { Field, useSubmit } from './ui.tsx';
 
 /** Salesforce campaigns found by name: pushed records join the one picked. */
@@ -62,29 +63,22 @@ export function CampaignPicker(props: {
           {search.error.message}
         </p>
       ) : null}
-      {found ? (
-        found.length === 0 ? (
-          <p className="muted">No campaign matches.</p>
-        ) : (
-          <fieldset className="choice-list">
-            <legend>Campaigns found</legend>
-            {found.map((campaign) => (
-              <label className="checkbox checkbox-block" key={campaign.id}>
-                <input
-                  type="radio"
-                  name="campaign"
-                  checked={props.value === campaign.id}
-                  onChange={() => props.onChange(campaign.id)}
-                />
-                <span>
-                  {campaign.name} <code>{campaign.id}</code>
-                  {campaign.status ? <span className="check-hint">{campaign.status}</span> : null}
-                </span>
-              </label>
-            ))}
-          </fieldset>
-        )
-      ) : null}
+      <FoundList
+        found={found}
+        legend="Campaigns found"
+        none="No campaign matches."
+        name="campaign"
+        idOf={(campaign) => campaign.id}
+        selected={props.value}
+        onSelect={props.onChange}
+      >
+        {(campaign) => (
+          <>
+            {campaign.name} <code>{campaign.id}</code>
+            {campaign.status ? <span className="check-hint">{campaign.status}</span> : null}
+          </>
+        )}
+      </FoundList>
     </div>
   );
 }

@@ -7,7 +7,7 @@ import {
   optionLabel,
   useCrmObjects,
 } from '../crm-meta.ts';
-import { Field } from './ui.tsx';
+import { Field, TextField } from './ui.tsx';
 
 export interface Choice {
   value: string;
@@ -42,35 +42,34 @@ export function PickOrType(props: {
     ) : (
       props.hint
     );
+  if (typed) {
+    return (
+      <TextField
+        label={props.label}
+        value={props.value}
+        onChange={props.onChange}
+        hint={hint}
+        error={props.error}
+      />
+    );
+  }
   return (
     <Field label={props.label} hint={hint} error={props.error}>
-      {({ id, describedBy, invalid }) =>
-        typed ? (
-          <input
-            id={id}
-            value={props.value}
-            aria-describedby={describedBy}
-            aria-invalid={invalid || undefined}
-            onChange={(event) => props.onChange(event.target.value)}
-          />
-        ) : (
-          <select
-            id={id}
-            value={props.value}
-            disabled={choices.state !== 'ready'}
-            aria-describedby={describedBy}
-            aria-invalid={invalid || undefined}
-            onChange={(event) => props.onChange(event.target.value)}
-          >
-            <option value="">
-              {props.needs ?? (choices.state === 'loading' ? 'Loading…' : props.placeholder)}
-            </option>
-            {choices.state === 'ready' ? (
-              <ChoiceOptions choices={choices.data} current={props.value} />
-            ) : null}
-          </select>
-        )
-      }
+      {({ id, describedBy, invalid }) => (
+        <select
+          id={id}
+          value={props.value}
+          disabled={choices.state !== 'ready'}
+          aria-describedby={describedBy}
+          aria-invalid={invalid || undefined}
+          onChange={(event) => props.onChange(event.target.value)}
+        >
+          <option value="">
+            {props.needs ?? (choices.state === 'loading' ? 'Loading…' : props.placeholder)}
+          </option>
+          {choices.state === 'ready' ? <ChoiceOptions choices={choices.data} current={props.value} /> : null}
+        </select>
+      )}
     </Field>
   );
 }
@@ -202,21 +201,13 @@ export function ValuePicker(props: {
   const options: CrmOptionView[] | undefined = props.field?.options;
   if (!options || options.length === 0) {
     return (
-      <Field
+      <TextField
         label={props.label}
+        value={props.value}
+        onChange={props.onChange}
         error={props.error}
-        hint={props.field ? 'Compared as text, case-sensitively.' : undefined}
-      >
-        {({ id, describedBy, invalid }) => (
-          <input
-            id={id}
-            value={props.value}
-            aria-describedby={describedBy}
-            aria-invalid={invalid || undefined}
-            onChange={(event) => props.onChange(event.target.value)}
-          />
-        )}
-      </Field>
+        {...(props.field ? { hint: 'Compared as text, case-sensitively.' } : {})}
+      />
     );
   }
   return (
@@ -259,5 +250,36 @@ export function Check(props: {
         {props.hint ? <span className="check-hint">{props.hint}</span> : null}
       </span>
     </label>
+  );
+}
+
+/** Records or campaigns a search found, one to tick; "none" says so. */
+export function FoundList<T>(props: {
+  found: T[] | undefined;
+  legend: string;
+  none: ReactNode;
+  name: string;
+  idOf: (item: T) => string;
+  selected: string | null;
+  onSelect: (id: string) => void;
+  children: (item: T) => ReactNode;
+}) {
+  if (!props.found) return null;
+  if (props.found.length === 0) return <p className="muted">{props.none}</p>;
+  return (
+    <fieldset className="choice-list">
+      <legend>{props.legend}</legend>
+      {props.found.map((item) => (
+        <label className="checkbox checkbox-block" key={props.idOf(item)}>
+          <input
+            type="radio"
+            name={props.name}
+            checked={props.selected === props.idOf(item)}
+            onChange={() => props.onSelect(props.idOf(item))}
+          />
+          <span>{props.children(item)}</span>
+        </label>
+      ))}
+    </fieldset>
   );
 }

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { api } from '../api.ts';
-import { ObjectPicker } from '../components/crm-pickers.tsx';
+import { FoundList, ObjectPicker } from '../components/crm-pickers.tsx';
 import { EntryStatus } from '../components/outcomes.tsx';
 import { Field, TextField, useSubmit } from '../components/ui.tsx';
 import { type CrmRecordView, searchRecords } from '../crm-meta.ts';
@@ -118,31 +118,22 @@ export function DryRunPanel(props: {
               {search.error.message}
             </p>
           ) : null}
-          {found ? (
-            found.length === 0 ? (
-              <p className="muted">
-                No {object} matches “{q}”.
-              </p>
-            ) : (
-              <fieldset className="choice-list">
-                <legend>Records found</legend>
-                {found.map((record) => (
-                  <label className="checkbox checkbox-block" key={record.id}>
-                    <input
-                      type="radio"
-                      name="dry-run-record"
-                      checked={recordId === record.id}
-                      onChange={() => setRecordId(record.id)}
-                    />
-                    <span>
-                      {record.label} {record.email ? `· ${record.email} ` : ''}
-                      <code>{record.id}</code>
-                    </span>
-                  </label>
-                ))}
-              </fieldset>
-            )
-          ) : null}
+          <FoundList
+            found={found}
+            legend="Records found"
+            none={`No ${object} matches “${q}”.`}
+            name="dry-run-record"
+            idOf={(record) => record.id}
+            selected={recordId}
+            onSelect={setRecordId}
+          >
+            {(record) => (
+              <>
+                {record.label} {record.email ? `· ${record.email} ` : ''}
+                <code>{record.id}</code>
+              </>
+            )}
+          </FoundList>
           <TextField
             label="Record ID"
             value={recordId}
