@@ -7,18 +7,19 @@ import { memorySandboxStore } from '../src/sandbox/store.ts';
 import { ensureBundle } from '../web/build.ts';
 import { type ApiClient, startTestApp, type TestApp } from './helpers/app.ts';
 import { browserAvailability, expectAccessible, screenshot } from './helpers/browser.ts';
-import { type ConsoleWindow, signedInConsole } from './helpers/console-browser.ts';
+import type { ConsoleWindow } from './helpers/console-browser.ts';
 import {
   addMatch,
   addReferralInConsole,
   connectInConsole,
   dryRunOn,
   entriesOfRecord,
+  loopWorkspace,
   openCrmRecord,
   openEntryWhen,
 } from './helpers/console-loop.ts';
 import { SandboxHubspot } from './helpers/crm.ts';
-import { newReferral, referralOf } from './helpers/receiver.ts';
+import { referralOf } from './helpers/receiver.ts';
 
 /**
  * The whole loop with a sandbox HubSpot portal, in Chromium: connect it, create refsync's
@@ -37,7 +38,6 @@ let page: Page;
 let api: ApiClient;
 let hs: SandboxHubspot;
 let connectionId = '';
-let programId = '';
 let member: { id: string; referralCode: string };
 let held: { id: string; email: string | null };
 let referralId = '';
@@ -82,8 +82,6 @@ describe.runIf(availability.run)('the HubSpot loop in the console', { timeout: 3
       subscribers: [salesEntrySubscriber, pushSubscriber],
       plugins: sandboxPlugins(memorySandboxStore()),
     });
-    const workspace = await testApp.newWorkspace('HubSpot loop');
-    api = workspace.api;
     hs = await SandboxHubspot.createPortal(testApp);
     for (const [name, label, type, fieldType] of [
       ['seats', 'Seats', 'number', 'number'],
@@ -97,25 +95,11 @@ describe.runIf(availability.run)('the HubSpot loop in the console', { timeout: 3
         groupName: 'contactinformation',
       });
     }
-    const program = await api.post<{ id: string }>('/api/v1/programs', {
-      name: 'Partners',
-      referralFields: [{ key: 'seats', label: 'Seats', type: 'number' }],
-    });
-    programId = program.body.id;
-    member = (
-      await api.post<{ id: string; referralCode: string }>('/api/v1/members', {
-        programId,
-        email: 'mia@partner.example',
-      })
-    ).body;
-    // Added before anything is pushed: its contact, made by hand in HubSpot, matches only by email.
-    held = await newReferral(api, {
-      programId,
+    ({ api, member, held, view } = await loopWorkspace(testApp, 'HubSpot loop', {
       email: 'hana.held@example.com',
       firstName: 'Hana',
       lastName: 'Held',
-    });
-    view = await signedInConsole(testApp, workspace.id, '/connections', 'Connections');
+    }));
     page = view.page;
   }, 240_000);
 

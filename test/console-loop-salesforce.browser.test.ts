@@ -8,19 +8,20 @@ import { memorySandboxStore } from '../src/sandbox/store.ts';
 import { ensureBundle } from '../web/build.ts';
 import { type ApiClient, startTestApp, type TestApp } from './helpers/app.ts';
 import { browserAvailability, expectAccessible, screenshot } from './helpers/browser.ts';
-import { type ConsoleWindow, signedInConsole } from './helpers/console-browser.ts';
+import type { ConsoleWindow } from './helpers/console-browser.ts';
 import {
   addMatch,
   addReferralInConsole,
   connectInConsole,
   dryRunOn,
   entriesOfRecord,
+  loopWorkspace,
   openCrmRecord,
   openEntryWhen,
   problemBeside,
 } from './helpers/console-loop.ts';
 import { SandboxSalesforce } from './helpers/crm.ts';
-import { newReferral, referralOf } from './helpers/receiver.ts';
+import { referralOf } from './helpers/receiver.ts';
 
 /**
  * The whole loop with a sandbox Salesforce org, in Chromium: connect it, create refsync's
@@ -40,7 +41,6 @@ let api: ApiClient;
 let sf: SandboxSalesforce;
 let crm: jsforce.Connection;
 let connectionId = '';
-let programId = '';
 let member: { id: string; referralCode: string };
 let held: { id: string; email: string | null };
 let referralId = '';
@@ -72,8 +72,6 @@ describe.runIf(availability.run)('the Salesforce loop in the console', { timeout
       subscribers: [salesEntrySubscriber, pushSubscriber],
       plugins: sandboxPlugins(memorySandboxStore()),
     });
-    const workspace = await testApp.newWorkspace('Salesforce loop');
-    api = workspace.api;
     sf = await SandboxSalesforce.createOrg(testApp, { outbound: { timeScale: 0.002 } });
     await sf.admin('POST', '/fields', { object: 'Lead', name: 'Seats', label: 'Seats', type: 'double' });
     await sf.admin('POST', '/fields', {
@@ -83,25 +81,11 @@ describe.runIf(availability.run)('the Salesforce loop in the console', { timeout
       type: 'string',
     });
     crm = await sf.jsforce();
-    const program = await api.post<{ id: string }>('/api/v1/programs', {
-      name: 'Partners',
-      referralFields: [{ key: 'seats', label: 'Seats', type: 'number' }],
-    });
-    programId = program.body.id;
-    member = (
-      await api.post<{ id: string; referralCode: string }>('/api/v1/members', {
-        programId,
-        email: 'mia@partner.example',
-      })
-    ).body;
-    // Added before anything is pushed: its Lead, made by hand in Salesforce, matches only by email.
-    held = await newReferral(api, {
-      programId,
+    ({ api, member, held, view } = await loopWorkspace(testApp, 'Salesforce loop', {
       email: 'rita.review@example.com',
       firstName: 'Rita',
       lastName: 'Review',
-    });
-    view = await signedInConsole(testApp, workspace.id, '/connections', 'Connections');
+    }));
     page = view.page;
   }, 240_000);
 

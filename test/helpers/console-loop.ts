@@ -1,7 +1,8 @@
 import type { Locator, Page } from 'playwright-core';
 import { expect } from 'vitest';
-import type { ApiClient } from './app.ts';
-import type { SalesEntry } from './receiver.ts';
+import type { ApiClient, TestApp } from './app.ts';
+import { signedInConsole } from './console-browser.ts';
+import { newReferral, type SalesEntry } from './receiver.ts';
 
 /** The console pages do not poll: reload, as a person would, until `find()` shows up. */
 export async function reloadUntil(page: Page, find: () => Locator, what: string, timeoutMs = 45_000) {
@@ -116,4 +117,33 @@ export async function dryRunOn(page: Page, q: string, recordId: string, pretend:
   const result = page.getByTestId('dry-run-result');
   await result.getByText('nothing was written', { exact: false }).waitFor();
   return result;
+}
+
+/**
+ * The workspace a loop runs in: a program whose referrals have a custom number field (Seats),
+ * a member, a referral added before anything is pushed (`held`, found in the CRM only by email),
+ * and an admin signed in to the console on Connections.
+ */
+export async function loopWorkspace(
+  testApp: TestApp,
+  name: string,
+  held: { email: string; firstName: string; lastName: string },
+) {
+  const workspace = await testApp.newWorkspace(name);
+  const api = workspace.api;
+  const program = await api.post<{ id: string }>('/api/v1/programs', {
+    name: 'Partners',
+    referralFields: [{ key: 'seats', label: 'Seats', type: 'number' }],
+  });
+  const programId = program.body.id;
+  const member = await api.post<{ id: string; referralCode: string }>('/api/v1/members', {
+    programId,
+    email: 'mia@partner.example',
+  });
+  return {
+    api,
+    member: member.body,
+    held: await newReferral(api, { programId, ...held }),
+    view: await signedInConsole(testApp, workspace.id, '/connections', 'Connections'),
+  };
 }
