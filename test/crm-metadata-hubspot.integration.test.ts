@@ -1,14 +1,10 @@
 import type { Client } from '@hubspot/api-client';
 import { AssociationSpecAssociationCategoryEnum } from '@hubspot/api-client/lib/codegen/crm/deals/models/AssociationSpec.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pushSubscriber } from '../src/push/subscriber.ts';
-import { salesEntrySubscriber } from '../src/receiver/process/subscriber.ts';
-import { sandboxPlugins } from '../src/sandbox/index.ts';
-import { memorySandboxStore } from '../src/sandbox/store.ts';
-import { type ApiClient, eventually, startTestApp, type TestApp } from './helpers/app.ts';
+import type { ApiClient, TestApp } from './helpers/app.ts';
 import { SandboxHubspot } from './helpers/crm.ts';
-import { connectionMetadata } from './helpers/crm-metadata.ts';
-import { newProgram, newReceiverSettings, newReferral, referralOf } from './helpers/receiver.ts';
+import { connectionMetadata, startSandboxApp } from './helpers/crm-metadata.ts';
+import { milestoneReached, newProgram, newReceiverSettings, newReferral } from './helpers/receiver.ts';
 import { clientFor } from './helpers/sandbox-hubspot.ts';
 
 /**
@@ -31,10 +27,7 @@ let client: Client;
 let metadata: ReturnType<typeof connectionMetadata>;
 
 beforeAll(async () => {
-  testApp = await startTestApp({
-    subscribers: [salesEntrySubscriber, pushSubscriber],
-    plugins: sandboxPlugins(memorySandboxStore()),
-  });
+  testApp = await startSandboxApp();
   api = (await testApp.newWorkspace()).api;
   hs = await SandboxHubspot.createPortal(testApp);
   connectionId = await hs.connect(api);
@@ -152,10 +145,7 @@ describe('HubSpot sandbox wiring', () => {
       ],
     });
     await client.crm.deals.basicApi.update(deal.id, { properties: { dealstage: 'closedwon' } });
-    const after = await eventually(async () => {
-      const current = await referralOf(api, referral.id);
-      return current.milestone === 'won' ? current : undefined;
-    }, 20_000);
+    const after = await milestoneReached(api, referral.id, 'won');
     expect(after.history.at(-1)).toMatchObject({ to: 'won', actor: `crm:${connectionId}` });
     const entries = await api.get<{ data: Array<{ source: string; status: string }> }>(
       `/api/v1/sales-entries?referralId=${referral.id}&source=hubspot_webhook`,

@@ -1,13 +1,15 @@
 import type jsforce from 'jsforce';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pushSubscriber } from '../src/push/subscriber.ts';
-import { salesEntrySubscriber } from '../src/receiver/process/subscriber.ts';
-import { sandboxPlugins } from '../src/sandbox/index.ts';
-import { memorySandboxStore } from '../src/sandbox/store.ts';
-import { type ApiClient, eventually, startTestApp, type TestApp } from './helpers/app.ts';
+import type { ApiClient, TestApp } from './helpers/app.ts';
 import { SandboxSalesforce } from './helpers/crm.ts';
-import { connectionMetadata } from './helpers/crm-metadata.ts';
-import { newProgram, newReceiverSettings, newReferral, referralOf } from './helpers/receiver.ts';
+import { connectionMetadata, startSandboxApp } from './helpers/crm-metadata.ts';
+import {
+  milestoneReached,
+  newProgram,
+  newReceiverSettings,
+  newReferral,
+  referralOf,
+} from './helpers/receiver.ts';
 
 /**
  * What the console's pickers read from a Salesforce org (objects, picklist values, campaigns,
@@ -30,10 +32,7 @@ let settingsId: string;
 let metadata: ReturnType<typeof connectionMetadata>;
 
 beforeAll(async () => {
-  testApp = await startTestApp({
-    subscribers: [salesEntrySubscriber, pushSubscriber],
-    plugins: sandboxPlugins(memorySandboxStore()),
-  });
+  testApp = await startSandboxApp();
   api = (await testApp.newWorkspace()).api;
   sf = await SandboxSalesforce.createOrg(testApp);
   connectionId = await sf.connect(api);
@@ -191,10 +190,7 @@ describe('Salesforce sandbox wiring', () => {
     expect((await referralOf(api, referral.id)).milestone).not.toBe('qualified');
 
     await crm.sobject('Lead').update({ Id: lead, Status: 'Working - Contacted' });
-    const after = await eventually(async () => {
-      const current = await referralOf(api, referral.id);
-      return current.milestone === 'qualified' ? current : undefined;
-    }, 20_000);
+    const after = await milestoneReached(api, referral.id, 'qualified');
     expect(after.history.at(-1)).toMatchObject({ to: 'qualified', actor: `crm:${connectionId}` });
     const entries = await api.get<{ data: Array<{ source: string; status: string; matchMethod: string }> }>(
       `/api/v1/sales-entries?referralId=${referral.id}`,

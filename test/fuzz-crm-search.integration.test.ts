@@ -113,3 +113,34 @@ describe('HubSpot: search filter values', { timeout }, () => {
     (index) => ({ lastname: `Fuzz ${index}` }),
   );
 });
+
+describe('Salesforce: record search patterns', { timeout }, () => {
+  let opened: { session: CrmSession; close(): Promise<void> };
+  const idsByName = new Map<string, string>();
+  beforeAll(async () => {
+    const sandbox = await startSalesforceSandbox();
+    opened = { session: sandbox.session, close: () => sandbox.close() };
+    const records = stored.map((value) => ({ LastName: value, Company: 'Search fuzz' }));
+    const outcomes = await salesforceConnector.create(opened.session, 'Lead', records, keepDuplicateRules);
+    for (const [index, value] of stored.entries()) idsByName.set(value, idOf(outcomes[index]));
+  });
+  afterAll(() => opened.close());
+
+  it('finds exactly the Leads whose name holds the text, wildcards and quotes matching themselves', async () => {
+    const search = salesforceConnector.searchRecords;
+    if (!search) throw new Error('the Salesforce connector searches records');
+    await fuzzAsync(
+      'salesforce searchRecords: hostile text',
+      hostile,
+      async (text) => {
+        const found = await search(opened.session, 'Lead', text, 50);
+        const wanted = text.trim();
+        const holds = new RegExp(wanted.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'i');
+        const expected =
+          wanted === '' ? [] : [...idsByName].filter(([name]) => holds.test(name)).map(([, id]) => id);
+        expect(found.map((record) => record.id).sort()).toEqual(expected.sort());
+      },
+      runs,
+    );
+  });
+});

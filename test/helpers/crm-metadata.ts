@@ -1,5 +1,17 @@
 import { expect } from 'vitest';
-import type { ApiClient } from './app.ts';
+import { pushSubscriber } from '../../src/push/subscriber.ts';
+import { salesEntrySubscriber } from '../../src/receiver/process/subscriber.ts';
+import { sandboxPlugins } from '../../src/sandbox/index.ts';
+import { memorySandboxStore } from '../../src/sandbox/store.ts';
+import { type ApiClient, startTestApp, type TestApp } from './app.ts';
+
+/** refsync with the sandbox CRMs mounted, pushing referrals and processing sales entries. */
+export function startSandboxApp(): Promise<TestApp> {
+  return startTestApp({
+    subscribers: [salesEntrySubscriber, pushSubscriber],
+    plugins: sandboxPlugins(memorySandboxStore()),
+  });
+}
 
 /** The answers of a connection's metadata routes, as the console's pickers read them. */
 

@@ -91,3 +91,11 @@ export async function newReferral(api: ApiClient, body: Record<string, unknown>)
   if (response.status !== 201) throw new Error(`referral: ${JSON.stringify(response.body)}`);
   return response.body;
 }
+
+/** Waits until the referral is at `milestone` (a CRM event moved it), and answers it. */
+export function milestoneReached(api: ApiClient, referralId: string, milestone: string): Promise<Referral> {
+  return eventually(async () => {
+    const current = await referralOf(api, referralId);
+    return current.milestone === milestone ? current : undefined;
+  }, 20_000);
+}

@@ -230,3 +230,31 @@ describe('query over HTTP with jsforce', () => {
     ]);
   });
 });
+
+describe('LIKE escapes', () => {
+  const registry = new OrgRegistry(memorySandboxStore());
+  const org = registry.create({}, NOW);
+  const at: DmlContext = { org, now: NOW, version: API_VERSION, allowDuplicates: true };
+  for (const LastName of ['back\\slash', 'back%slash', 'back_slash', 'backXslash', 'end\\']) {
+    createRecord(at, 'Lead', { LastName, Company: 'Escapes' });
+  }
+  const like = (pattern: string) =>
+    names(
+      runQuery(org, `SELECT LastName FROM Lead WHERE LastName LIKE '${pattern}' ORDER BY LastName`, {
+        version: API_VERSION,
+        includeDeleted: false,
+        now: NOW,
+      }).records,
+    );
+
+  it.each([
+    ['back\\\\slash', ['back\\slash']],
+    ['back\\%slash', ['back%slash']],
+    ['back\\_slash', ['back_slash']],
+    ['back_slash', ['back%slash', 'backXslash', 'back\\slash', 'back_slash']],
+    ['%\\\\', ['end\\']],
+    ['%\\\\%', ['back\\slash', 'end\\']],
+  ])('%s finds what it names', (pattern, found) => {
+    expect([...like(pattern)].sort()).toEqual([...found].sort());
+  });
+});

@@ -5,7 +5,7 @@ export interface FieldRef {
 }
 
 export type Literal =
-  | { kind: 'string'; value: string }
+  | { kind: 'string'; value: string /** As a LIKE pattern (see the lexer). */; pattern?: string }
   | { kind: 'number'; value: number }
   | { kind: 'boolean'; value: boolean }
   | { kind: 'null' }

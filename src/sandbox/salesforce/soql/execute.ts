@@ -110,7 +110,8 @@ function likeMatches(value: string, pattern: string): boolean {
   let regex = '';
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern.charAt(i);
-    if (c === '\\' && (pattern.charAt(i + 1) === '%' || pattern.charAt(i + 1) === '_')) {
+    // `\%`, `\_` and `\\` (an escaped backslash) match the character itself.
+    if (c === '\\' && ['%', '_', '\\'].includes(pattern.charAt(i + 1))) {
       regex += `\\${pattern.charAt(i + 1)}`;
       i += 1;
     } else if (c === '%') regex += '[\\s\\S]*';
@@ -174,7 +175,7 @@ function compile(org: OrgState, soql: string, root: ObjectDef, condition: Condit
         if (literal.kind !== 'string') throw filterTypeError(path.field, 'string');
         return (r) => {
           const value = valueAt(org, r, path);
-          return typeof value === 'string' && likeMatches(value, literal.value);
+          return typeof value === 'string' && likeMatches(value, literal.pattern ?? literal.value);
         };
       }
       if (literal.kind === 'range') {

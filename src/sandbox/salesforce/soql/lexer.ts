@@ -6,6 +6,11 @@ export interface Token {
   kind: TokenKind;
   /** Source text, except for strings where it is the unescaped value. */
   text: string;
+  /**
+   * Strings only: the value as a LIKE pattern, where an escaped `%` or `_` stays `\%` / `\_`
+   * and an escaped backslash stays `\\`, so the matcher tells all three apart.
+   */
+  pattern?: string;
   /** 1-based column, for Salesforce-style error messages. */
   column: number;
 }
@@ -56,6 +61,7 @@ export function tokenize(soql: string): Token[] {
     const column = i + 1;
     if (c === "'") {
       let value = '';
+      let pattern = '';
       let j = i + 1;
       let closed = false;
       while (j < soql.length) {
@@ -70,6 +76,7 @@ export function tokenize(soql: string): Token[] {
               `Invalid string literal '${soql.slice(i, j + 2)}'. Illegal character sequence '\\${next}' in string literal.`,
             );
           value += escaped;
+          pattern += next === '\\' ? '\\\\' : escaped;
           j += 2;
           continue;
         }
@@ -78,10 +85,11 @@ export function tokenize(soql: string): Token[] {
           break;
         }
         value += ch;
+        pattern += ch;
         j += 1;
       }
       if (!closed) throw malformed(soql, column, `line 1:${i} mismatched character '<EOF>' expecting '''`);
-      tokens.push({ kind: 'string', text: value, column });
+      tokens.push({ kind: 'string', text: value, pattern, column });
       i = j + 1;
       continue;
     }

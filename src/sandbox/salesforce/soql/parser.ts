@@ -236,9 +236,15 @@ class Parser {
     }
     if (this.isKeyword('LIKE')) {
       this.pos += 1;
+      const token = this.peek();
       const value = this.literal();
       if (value.kind !== 'string') this.fail(this.tokens[this.pos - 1] ?? this.peek());
-      return { kind: 'compare', field, op: 'like', value };
+      return {
+        kind: 'compare',
+        field,
+        op: 'like',
+        value: { ...value, pattern: token.pattern ?? value.value },
+      };
     }
     const opToken = this.next();
     if (opToken.kind !== 'op') this.fail(opToken);
