@@ -41,8 +41,9 @@ function WiredList(props: { title: string; items: Wired[]; testId: string }) {
   );
 }
 
-/** A connection to one of this server's sandbox CRMs (its address is under `/sandbox/`). */
-export function isSandbox(connection: ConnectionView): boolean {
+/** A connection refsync can wire: the server says so (`sandbox`); older answers, by a `/sandbox/` address. */
+export function isSandbox(connection: ConnectionView & { sandbox?: boolean }): boolean {
+  if (connection.sandbox !== undefined) return connection.sandbox;
   return URL.canParse(connection.baseUrl) && new URL(connection.baseUrl).pathname.startsWith('/sandbox/');
 }
 
