@@ -166,6 +166,21 @@ export class SandboxHubspot {
     );
   }
 
+  /** The portal's CRM API with its private-app token, as the portal's own integrations call it. */
+  async api<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const response = await fetch(`${SandboxHubspot.baseUrl(this.testApp)}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${this.portal.accessToken}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    if (response.status >= 300) throw new Error(`${method} ${path}: ${response.status} ${text}`);
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
   async connect(api: ApiClient): Promise<string> {
     const created = await api.post<{ connection: { id: string }; authorizeUrl: string }>(
       '/api/v1/connections',

@@ -104,3 +104,14 @@ export const api = {
   patch: <T>(path: string, body: unknown) => request<T>('PATCH', path, body),
   delete: <T>(path: string) => request<T>('DELETE', path),
 };
+
+/** Problems found before asking the server, reported the way the API reports its own (beside each field). */
+export function refuseWhen(problems: FieldProblem[]): void {
+  if (problems.length > 0)
+    throw new ApiError(
+      400,
+      'validation_failed',
+      'Some choices are missing: see the marked fields.',
+      problems,
+    );
+}

@@ -10,6 +10,8 @@ import { MembersPage, NewMemberPage } from './pages/members.tsx';
 import { ProgramEditPage } from './pages/program-edit.tsx';
 import { ProgramsPage } from './pages/programs.tsx';
 import { PushLogPage } from './pages/push-log.tsx';
+import { PushSettingsPage } from './pages/push-settings.tsx';
+import { ReceiverSettingsPage } from './pages/receiver-settings.tsx';
 import { ReferralPage } from './pages/referral.tsx';
 import { NewReferralPage } from './pages/referral-new.tsx';
 import { ReferralsPage } from './pages/referrals.tsx';
@@ -65,6 +67,10 @@ const pages: Array<[string, (params: Record<string, string>) => ReactNode]> = [
   ['/referrals/:id', (p) => <ReferralPage key={p.id} id={p.id ?? ''} />],
   ['/connections', () => <ConnectionsPage />],
   ['/connections/:id', (p) => <ConnectionPage key={p.id} id={p.id ?? ''} />],
+  ['/push-settings/new', () => <PushSettingsPage />],
+  ['/push-settings/:id', (p) => <PushSettingsPage key={p.id} id={p.id} />],
+  ['/receiver-settings/new', () => <ReceiverSettingsPage />],
+  ['/receiver-settings/:id', (p) => <ReceiverSettingsPage key={p.id} id={p.id} />],
   ['/sales-entries', () => <SalesEntriesPage />],
   ['/sales-entries/:id', (p) => <SalesEntryPage key={p.id} id={p.id ?? ''} />],
   ['/push-log', () => <PushLogPage />],

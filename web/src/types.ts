@@ -34,3 +34,12 @@ import type { salesEntryDetailSchema } from '../../src/receiver/entries/schemas.
 
 export type SalesEntryDetail = z.infer<typeof salesEntryDetailSchema>;
 export type PushLogView = z.infer<typeof pushLogSchema>;
+
+// The settings editors: push settings, receiver settings and the dry run.
+export type { ReceiverSettingsView } from '../../src/receiver/settings/schemas.ts';
+
+import type { pushSettingsSchema } from '../../src/push/schemas.ts';
+import type { dryRunResultSchema } from '../../src/receiver/settings/dry-run-routes.ts';
+
+export type PushSettingsView = z.infer<typeof pushSettingsSchema>;
+export type DryRunResult = z.infer<typeof dryRunResultSchema>;

@@ -3,9 +3,11 @@ import { api } from '../api.ts';
 import { ConnectionAlerts } from '../components/connection-alerts.tsx';
 import { DataState, useLoad } from '../components/data.tsx';
 import { CopyButton, formatDate, Notice, PageHeader, SelectField, useSubmit } from '../components/ui.tsx';
+import { forgetCrmMeta } from '../crm-meta.ts';
 import { Link, useLocation, useTitle } from '../router.tsx';
 import { useCanWrite } from '../session.tsx';
 import type { ConnectionView } from '../types.ts';
+import { ConnectionSettings, WireSandbox } from './connection-settings.tsx';
 import { ConnectionStatus, providerNames } from './connections.tsx';
 
 type HookUrls = Record<string, string | null>;
@@ -140,6 +142,8 @@ function ConnectionDetail(props: { connection: ConnectionView; hooks: HookUrls; 
         </section>
         {canWrite ? <CreateFields connection={connection} /> : null}
       </div>
+      <ConnectionSettings connection={connection} canWrite={canWrite} />
+      {canWrite ? <WireSandbox connection={connection} crm={crm} /> : null}
       <HookInstructions connection={connection} hooks={hooks} />
     </>
   );
@@ -176,6 +180,7 @@ function CreateFields(props: { connection: ConnectionView }) {
                 `/connections/${props.connection.id}/fields`,
                 { object },
               );
+              forgetCrmMeta();
               setDone(
                 [
                   result.created.length ? `Created on ${object}: ${result.created.join(', ')}.` : '',

@@ -9,6 +9,15 @@ import { useCanWrite } from '../session.tsx';
 import type { SalesEntryDetail } from '../types.ts';
 import { entryInWords } from './sales-entry-words.ts';
 
+/** The heading over an entry's explanation, per outcome. */
+const whyHeadings: Record<string, string> = {
+  received: 'Where it stands',
+  success: 'Why it succeeded',
+  ignored: 'Why it was ignored',
+  review: 'Why it waits for review',
+  failed: 'Why it failed',
+};
+
 export function SalesEntryPage(props: { id: string }) {
   const loaded = useLoad(() => api.get<SalesEntryDetail>(`/sales-entries/${props.id}`), props.id);
   const status = loaded.state === 'ready' ? loaded.data.status : undefined;
@@ -86,7 +95,7 @@ function EntryView(props: { entry: SalesEntryDetail; onChanged: () => void }) {
       />
       <div className="detail-grid">
         <section className="card" aria-labelledby="entry-why">
-          <h2 id="entry-why">Why it ended {entry.status === 'received' ? 'here' : entry.status}</h2>
+          <h2 id="entry-why">{whyHeadings[entry.status] ?? `Why it ended ${entry.status}`}</h2>
           <ol className="steps" data-testid="entry-explanation">
             {words.steps.map((step) => (
               <li key={step}>{step}</li>
