@@ -9,7 +9,12 @@ import { build } from 'vite';
  */
 const web = import.meta.dirname;
 const dist = join(web, 'dist');
-const sources = ['src', 'public', 'index.html', 'vite.config.ts'].map((name) => join(web, name));
+/** Server modules the console bundles as code (not `import type`): a change there is a change here. */
+const serverModules = ['push/sources.ts'].map((name) => join(web, '..', 'src', name));
+const sources = [
+  ...['src', 'public', 'index.html', 'vite.config.ts'].map((name) => join(web, name)),
+  ...serverModules,
+];
 
 function newest(path: string): number {
   const stat = statSync(path);
