@@ -49,6 +49,12 @@ describe('lost answers', () => {
     await expect(stripe.customers.createBalanceTransaction(customer.id, params, options)).rejects.toThrow(
       Stripe.errors.StripeConnectionError,
     );
+    const counted = await stripeAdmin<{ faults: { answersLost: number } }>(
+      stripeSandbox.baseUrl,
+      'GET',
+      `/_admin/accounts/${account.id}`,
+    );
+    expect(counted.faults.answersLost).toBeGreaterThanOrEqual(1);
     await stripeAdmin(stripeSandbox.baseUrl, 'DELETE', `/_admin/accounts/${account.id}/faults`);
     const retried = await stripe.customers.createBalanceTransaction(customer.id, params, options);
     expect(retried.lastResponse.headers['idempotent-replayed']).toBe('true');

@@ -21,6 +21,8 @@ export interface PaymentFaults {
    * state saved before it existed.
    */
   lostAnswerRate?: number;
+  /** How many answers were lost so far (kept until the knobs are reset). */
+  answersLost?: number;
 }
 
 export function noFaults(): PaymentFaults {
@@ -46,7 +48,7 @@ export function setFaults(faults: PaymentFaults, input: z.infer<typeof faultsBod
   if (input.lostAnswerRate !== undefined) faults.lostAnswerRate = input.lostAnswerRate;
 }
 
-const losing = new WeakSet<FastifyRequest>();
+const losing = new WeakMap<FastifyRequest, PaymentFaults>();
 
 /**
  * An `onSend` hook for the APIs: a call chosen by `lostAnswerRate` that succeeded loses its
@@ -58,7 +60,11 @@ export async function cutLostAnswers(
   reply: FastifyReply,
   payload: unknown,
 ): Promise<unknown> {
-  if (losing.has(request) && reply.statusCode < 300) request.raw.socket.destroy();
+  const faults = losing.get(request);
+  if (faults !== undefined && reply.statusCode < 300) {
+    faults.answersLost = (faults.answersLost ?? 0) + 1;
+    request.raw.socket.destroy();
+  }
   return payload;
 }
 
@@ -87,7 +93,7 @@ export async function applyFaults(
   }
   if (faults.errorRate > 0 && Math.random() < faults.errorRate) throw errors.serverError();
   const lost = faults.lostAnswerRate ?? 0;
-  if (request !== undefined && lost > 0 && Math.random() < lost) losing.add(request);
+  if (request !== undefined && lost > 0 && Math.random() < lost) losing.set(request, faults);
 }
 
 /** Every key stops working, as when a key is rolled without grace. */
