@@ -80,14 +80,11 @@ async function faultSchedule(
     }),
     at(0.1, async () => {
       note(
-        'Stripe and Tremendous: 20% of calls answer 500, 10 calls answer 429, 15% lose their answer after the work',
+        'Stripe and Tremendous: 20% of calls answer 500, 10 calls answer 429, 15% lose their answer after the work, until settled',
       );
       await paymentFaults(ids.payments, { errorRate: 0.2, force429Count: 10, lostAnswerRate: 0.15 });
       await sleep(0.25 * d);
       await paymentFaults(ids.payments, { errorRate: 0, force429Count: 0 });
-      await sleep(0.5 * d);
-      const lost = await paymentFaults(ids.payments, null);
-      note(`Stripe and Tremendous: ${lost} answers lost after the work was done`);
     }),
     at(0.4, async () => {
       if (!cluster) return;
@@ -197,6 +194,9 @@ export async function runFaults(options: FaultOptions): Promise<FaultReport> {
     const faultsEnded = Date.now();
     const settledAt = await settle(api, load.result, wiring, options.settleTimeoutMs);
     log(settledAt ? 'settled' : 'did not settle in time');
+    // Answers were lost until now, so payouts that lag behind the events met them too.
+    const lost = await paymentFaults(wiring.payments, null);
+    note(`Stripe and Tremendous: ${lost} answers lost after the work was done`);
 
     if (options.backend === 'pglite') await fleet.stopAll();
     const database = await openDatabase(
