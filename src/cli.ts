@@ -24,6 +24,7 @@ const environmentHelp = `Environment:
   REFSYNC_BOOTSTRAP_API_KEY   the first workspace's API key, for automation
   REFSYNC_SANDBOX             1/0: mount the sandbox CRMs (default 1 only when embedded on a
                               loopback HOST; their admin APIs have no authentication)
+  REFSYNC_PAYOUT_BASE_URLS    payout base URLs besides the real Stripe and Tremendous (comma-separated)
   REFSYNC_TRUST_PROXY         proxy IPs/CIDRs whose X-Forwarded-* headers are believed (default none)
   REFSYNC_LOG_LEVEL           fatal, error, warn, info (default), debug, trace, silent`;
 
@@ -94,7 +95,9 @@ const commands: Record<string, { summary: string; usage: string; run(args: strin
       const address = server.server.address();
       const base = address && typeof address === 'object' ? `http://${address.address}:${address.port}` : '';
       process.stdout.write(
-        `Sandbox CRMs are running:\n  Salesforce: ${base}${sandboxPrefixes.salesforce}\n  HubSpot:    ${base}${sandboxPrefixes.hubspot}\n`,
+        `Sandbox CRMs are running:\n  Salesforce: ${base}${sandboxPrefixes.salesforce}\n  HubSpot:    ${base}${sandboxPrefixes.hubspot}\n` +
+          `Payment sandboxes (list them in REFSYNC_PAYOUT_BASE_URLS of the refsync that pays through them):\n` +
+          `  Stripe:     ${base} (admin: ${base}${sandboxPrefixes.stripe})\n  Tremendous: ${base}${sandboxPrefixes.tremendous}/api/v2\n`,
       );
     },
   },

@@ -7,6 +7,24 @@ const boolFlag = z
   .enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off'])
   .transform((value) => ['1', 'true', 'yes', 'on'].includes(value));
 
+/** A comma-separated list of http(s) base URLs, without trailing slashes. */
+const baseUrlList = z
+  .string()
+  .optional()
+  .transform((value, context) => {
+    const urls = (value ?? '')
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item !== '');
+    for (const url of urls) {
+      const parsed = URL.canParse(url) ? new URL(url) : undefined;
+      if (!parsed || !['http:', 'https:'].includes(parsed.protocol) || parsed.username || parsed.search) {
+        context.addIssue({ code: 'custom', message: `${url} is not an http(s) base URL` });
+      }
+    }
+    return urls.map((url) => url.replace(/\/+$/, ''));
+  });
+
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -61,22 +79,8 @@ const envSchema = z.object({
   REFSYNC_MAIL_FROM: z.string().email().optional(),
   REFSYNC_WEBHOOKS_ALLOW_PRIVATE: boolFlag.optional(),
   REFSYNC_WEBHOOK_RETRY_SCALE: z.coerce.number().positive().max(1).default(1),
-  REFSYNC_CRM_BASE_URLS: z
-    .string()
-    .optional()
-    .transform((value, context) => {
-      const urls = (value ?? '')
-        .split(',')
-        .map((item) => item.trim())
-        .filter((item) => item !== '');
-      for (const url of urls) {
-        const parsed = URL.canParse(url) ? new URL(url) : undefined;
-        if (!parsed || !['http:', 'https:'].includes(parsed.protocol) || parsed.username || parsed.search) {
-          context.addIssue({ code: 'custom', message: `${url} is not an http(s) base URL` });
-        }
-      }
-      return urls.map((url) => url.replace(/\/+$/, ''));
-    }),
+  REFSYNC_CRM_BASE_URLS: baseUrlList,
+  REFSYNC_PAYOUT_BASE_URLS: baseUrlList,
 });
 
 export interface Config {
@@ -144,6 +148,11 @@ export interface Config {
    * another server). Connections may not point anywhere else. Default: none.
    */
   crmBaseUrls: string[];
+  /**
+   * Base URLs besides the real Stripe and Tremendous that payout settings may use (a proxy,
+   * the payment sandboxes on another server). Payout keys go nowhere else. Default: none.
+   */
+  payoutBaseUrls: string[];
   /** Where email goes (nodemailer URL). Absent: into the outbox shown at /sandbox/mail. */
   smtpUrl: string | undefined;
   /** Sender address when a program names none. Default `refsync@<public host>`. */
@@ -253,6 +262,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     eventsSilencePolls: e.REFSYNC_EVENTS_SILENCE_POLLS,
     hubspotLegacySignatures: e.REFSYNC_HUBSPOT_LEGACY_SIGNATURES ?? false,
     crmBaseUrls: e.REFSYNC_CRM_BASE_URLS,
+    payoutBaseUrls: e.REFSYNC_PAYOUT_BASE_URLS,
     smtpUrl: e.REFSYNC_SMTP_URL,
     mailFrom: e.REFSYNC_MAIL_FROM ?? `refsync@${mailHost(e.REFSYNC_PUBLIC_URL, displayHost)}`,
     webhooksAllowPrivate: e.REFSYNC_WEBHOOKS_ALLOW_PRIVATE ?? false,

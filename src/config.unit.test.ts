@@ -63,3 +63,22 @@ describe('the secret key', () => {
     expect(loadConfig({}).secretKey).toBeUndefined();
   });
 });
+
+describe('REFSYNC_PAYOUT_BASE_URLS', () => {
+  it('lists the base URLs payout settings may use besides the real services, without trailing slashes', () => {
+    expect(loadConfig({}).payoutBaseUrls).toEqual([]);
+    const config = loadConfig({
+      REFSYNC_PAYOUT_BASE_URLS: 'http://127.0.0.1:3100/, http://127.0.0.1:3100/sandbox/tremendous/api/v2',
+    });
+    expect(config.payoutBaseUrls).toEqual([
+      'http://127.0.0.1:3100',
+      'http://127.0.0.1:3100/sandbox/tremendous/api/v2',
+    ]);
+  });
+
+  it('refuses what is not an http(s) base URL, naming it', () => {
+    expect(() => loadConfig({ REFSYNC_PAYOUT_BASE_URLS: 'ftp://payments.example' })).toThrow(
+      /ftp:\/\/payments\.example is not an http\(s\) base URL/,
+    );
+  });
+});

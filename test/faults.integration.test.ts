@@ -4,7 +4,9 @@ import { scratchClusterUnavailable } from './helpers/postgres-cluster.ts';
 
 /**
  * The short variant of `npm run faults` (docs/faults.md): few events, one kill -9, one
- * PostgreSQL restart, a few seconds of CRM outage. Every invariant of the full run must hold.
+ * PostgreSQL restart, a few seconds of CRM and payment outage, payment calls that lose their
+ * answer after the work. Every invariant of the full run must hold, and every reward must
+ * have been paid exactly once through Stripe or Tremendous.
  */
 
 const unavailable = scratchClusterUnavailable();
@@ -36,9 +38,14 @@ async function expectAllHeld(options: FaultOptions) {
   expect(report.refused).toEqual([]);
   expect(report.recoverMs, 'settled').toBeDefined();
   for (const check of report.checks) expect(check.found, check.name).toBe(check.expected);
-  expect(report.checks.find((check) => check.name === 'events acknowledged but not stored')?.tried).toBe(
-    options.events,
-  );
+  const tried = (name: string) => report.checks.find((check) => check.name === name)?.tried;
+  expect(tried('events acknowledged but not stored')).toBe(options.events);
+  expect(tried('planned kills that did not land')).toBe(options.kills);
+  // Payouts ran, and each reward of the ledger was paid by exactly one payment.
+  const rewards = tried('rewards not paid') ?? 0;
+  expect(rewards, report.payments).toBeGreaterThan(0);
+  expect(tried('rewards paid twice'), 'rewards with a payment').toBe(rewards);
+  expect(tried('payments unlike the ledger'), 'payments').toBe(rewards);
 }
 
 describe.skipIf(repeated)('refsync under faults (short run)', { timeout: 600_000 }, () => {

@@ -15,6 +15,21 @@ export interface Check {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * A read of a sandbox's records once things settled, tried again when the connection fails
+ * (a kept-alive connection the server closed meanwhile): reads change nothing.
+ */
+export async function read(url: string, init: RequestInit): Promise<Response> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fetch(url, init);
+    } catch (error) {
+      if (attempt >= 5) throw error;
+      await sleep(500 * attempt);
+    }
+  }
+}
+
 /** Referral IDs with a record in the CRM of `connectionId`, from the push log (the API). */
 async function pushed(api: ApiClient, connectionId: string): Promise<Set<string>> {
   const found = new Set<string>();
@@ -33,9 +48,22 @@ async function pushed(api: ApiClient, connectionId: string): Promise<Set<string>
   return found;
 }
 
+/** Whether no reward job waits or runs and no reward waits for its payout. */
+async function rewardsSettled(api: ApiClient): Promise<boolean> {
+  for (const queue of ['rewards.issue', 'rewards.payout']) {
+    for (const state of ['created', 'retry', 'active']) {
+      const jobs = await api.get<{ data: unknown[] }>(`/api/v1/jobs?queue=${queue}&state=${state}&limit=1`);
+      if (jobs.status !== 200 || jobs.body.data.length > 0) return false;
+    }
+  }
+  const approved = await api.get<{ data: unknown[] }>('/api/v1/rewards?status=approved&limit=1');
+  return approved.status === 200 && approved.body.data.length === 0;
+}
+
 /**
- * Waits until no entry is waiting to be processed and every referral is in both CRMs, asking
- * the API as a user would; answers when that was (or undefined at the deadline).
+ * Waits until no entry is waiting to be processed, every referral is in both CRMs and every
+ * reward has been issued and paid (or failed), asking the API as a user would; answers when
+ * that was (or undefined at the deadline).
  */
 export async function settle(
   api: ApiClient,
@@ -52,7 +80,11 @@ export async function settle(
           pushed(api, wiring.salesforceId),
           pushed(api, wiring.hubspotId),
         ]);
-        if (load.referralIds.every((id) => salesforce.has(id) && hubspot.has(id))) return Date.now();
+        if (
+          load.referralIds.every((id) => salesforce.has(id) && hubspot.has(id)) &&
+          (await rewardsSettled(api))
+        )
+          return Date.now();
       }
     } catch {
       // A process may still be restarting: ask again.
@@ -91,7 +123,7 @@ async function hubspotContacts(crms: Crms, wiring: Wiring): Promise<string[]> {
   do {
     const query = new URLSearchParams({ limit: '100', properties: 'refsync_referral_id' });
     if (after) query.set('after', after);
-    const response = await fetch(`${crms.hubspotBase}/crm/v3/objects/contacts?${query}`, {
+    const response = await read(`${crms.hubspotBase}/crm/v3/objects/contacts?${query}`, {
       headers: { authorization: `Bearer ${wiring.portal.accessToken}` },
     });
     if (!response.ok) throw new Error(`HubSpot contacts: ${response.status} ${await response.text()}`);

@@ -21,6 +21,8 @@ export interface Member {
 export class Fleet {
   readonly members: Member[] = [];
   private restarting = new Set<Member>();
+  /** kill -9 asked for (`killOne`), and how many reached a running process. */
+  readonly kills = { planned: 0, landed: 0 };
 
   constructor(
     private readonly env: Record<string, string>,
@@ -71,6 +73,34 @@ export class Fleet {
       this.restarting.delete(member);
       this.log(`restarted ${member.name}`);
     })();
+  }
+
+  /** Members running and not in the middle of a restart: where a kill lands. */
+  up(): Member[] {
+    return this.members.filter((member) => member.process?.alive() && !this.restarting.has(member));
+  }
+
+  /**
+   * kill -9 of a random member that is up. When every member is still restarting (or the
+   * last kill's target is the only one), it waits for one to be up rather than skip the
+   * kill, up to `waitMs`. Answers when the victim is back.
+   */
+  async killOne(downMs: number, waitMs = 180_000): Promise<void> {
+    this.kills.planned += 1;
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      const up = this.up();
+      const victim = up[Math.floor(Math.random() * up.length)];
+      if (victim) {
+        this.kills.landed += 1;
+        return this.kill(victim, downMs);
+      }
+      if (Date.now() > deadline) {
+        this.log(`kill -9 skipped: no process up for ${Math.round(waitMs / 1000)} s`);
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
   }
 
   get quiet(): boolean {

@@ -7,6 +7,7 @@ import { type ScratchCluster, startScratchCluster } from '../../test/helpers/pos
 import { type RefsyncProcess, spawnRefsync } from '../../test/helpers/process.ts';
 import { type Check, checkInvariants, settle } from './checks.ts';
 import { Load } from './load.ts';
+import { checkPayments, type PaymentWiring, paymentFaults, payoutBaseUrls } from './payments.ts';
 import { Fleet, type Member, startBalancer } from './processes.ts';
 import { adminCall, type Crms, wire } from './setup.ts';
 
@@ -32,6 +33,8 @@ export interface FaultReport {
   checks: Check[];
   outcomes: Record<string, number>;
   faults: string[];
+  /** What the payment sandboxes hold, in a line. */
+  payments: string;
   /** From the end of the last fault until every entry was final and every referral in both CRMs. */
   recoverMs: number | undefined;
   eventsSent: number;
@@ -50,7 +53,7 @@ async function faultSchedule(
   fleet: Fleet,
   cluster: ScratchCluster | undefined,
   crms: Crms,
-  ids: { orgId: string; portalId: number },
+  ids: { orgId: string; portalId: number; payments: PaymentWiring },
   note: (line: string) => void,
 ): Promise<void> {
   const { durationMs: d } = options;
@@ -61,12 +64,9 @@ async function faultSchedule(
       await sleep(share * d);
       await what();
     })();
+  // Each kill waits for a process that is up, so every planned kill lands.
   const kills = Array.from({ length: options.kills }, () =>
-    at(0.05 + Math.random() * 0.85, async () => {
-      const members = fleet.members.filter((member) => member.process?.alive());
-      const victim: Member | undefined = members[Math.floor(Math.random() * members.length)];
-      if (victim) await fleet.kill(victim, 1000 + Math.random() * 2000);
-    }),
+    at(0.05 + Math.random() * 0.85, () => fleet.killOne(1000 + Math.random() * 2000)),
   );
   await Promise.all([
     ...kills,
@@ -77,6 +77,14 @@ async function faultSchedule(
       await sleep(0.25 * d);
       await adminCall(`${org}/faults`, 'DELETE');
       await adminCall(`${portal}/faults`, 'DELETE');
+    }),
+    at(0.1, async () => {
+      note(
+        'Stripe and Tremendous: 20% of calls answer 500, 10 calls answer 429, 15% lose their answer after the work, until settled',
+      );
+      await paymentFaults(ids.payments, { errorRate: 0.2, force429Count: 10, lostAnswerRate: 0.15 });
+      await sleep(0.25 * d);
+      await paymentFaults(ids.payments, { errorRate: 0, force429Count: 0 });
     }),
     at(0.4, async () => {
       if (!cluster) return;
@@ -91,6 +99,12 @@ async function faultSchedule(
       await adminCall(`${org}/faults/outage`, 'POST', { seconds });
       await adminCall(`${portal}/faults`, 'PUT', { outageSeconds: seconds });
       await sleep(options.outageMs);
+    }),
+    at(0.5, async () => {
+      note(`Stripe and Tremendous answer 500 to every call for ${Math.round(options.outageMs / 1000)} s`);
+      await paymentFaults(ids.payments, { errorRate: 1 });
+      await sleep(options.outageMs);
+      await paymentFaults(ids.payments, { errorRate: 0 });
     }),
     at(0.75, async () => {
       note('every access token expired (Salesforce and HubSpot)');
@@ -119,7 +133,7 @@ export async function runFaults(options: FaultOptions): Promise<FaultReport> {
     sandbox = spawnRefsync(['sandbox', '--port', '0'], { REFSYNC_DATA_DIR: join(root, 'sandbox') });
     const [, salesforceBase = ''] = await sandbox.waitFor(/Salesforce: (http:\/\/\S+)/);
     const [, hubspotBase = ''] = await sandbox.waitFor(/HubSpot: +(http:\/\/\S+)/);
-    const crms: Crms = { salesforceBase, hubspotBase };
+    const crms: Crms = { salesforceBase, hubspotBase, sandboxRoot: new URL(salesforceBase).origin };
     if (options.backend === 'postgres') cluster = await startScratchCluster({ maxConnections: 200 });
     const backends = () => fleet?.liveApis() ?? [];
     balancer = await startBalancer(backends);
@@ -131,6 +145,7 @@ export async function runFaults(options: FaultOptions): Promise<FaultReport> {
         REFSYNC_BOOTSTRAP_API_KEY: key,
         REFSYNC_PUBLIC_URL: balancer.url,
         REFSYNC_CRM_BASE_URLS: `${salesforceBase},${hubspotBase}`,
+        REFSYNC_PAYOUT_BASE_URLS: payoutBaseUrls(crms.sandboxRoot),
         REFSYNC_SANDBOX: '0',
         // Catch-up polls would add entries of their own to the counts.
         REFSYNC_POLL_INTERVAL_SECONDS: '3600',
@@ -160,7 +175,7 @@ export async function runFaults(options: FaultOptions): Promise<FaultReport> {
       fleet,
       cluster,
       crms,
-      { orgId: wiring.org.orgId, portalId: wiring.portal.portalId },
+      { orgId: wiring.org.orgId, portalId: wiring.portal.portalId, payments: wiring.payments },
       note,
     );
     // Referrals are made over the first half while events about them arrive all along.
@@ -179,6 +194,9 @@ export async function runFaults(options: FaultOptions): Promise<FaultReport> {
     const faultsEnded = Date.now();
     const settledAt = await settle(api, load.result, wiring, options.settleTimeoutMs);
     log(settledAt ? 'settled' : 'did not settle in time');
+    // Answers were lost until now, so payouts that lag behind the events met them too.
+    const lost = await paymentFaults(wiring.payments, null);
+    note(`Stripe and Tremendous: ${lost} answers lost after the work was done`);
 
     if (options.backend === 'pglite') await fleet.stopAll();
     const database = await openDatabase(
@@ -186,13 +204,22 @@ export async function runFaults(options: FaultOptions): Promise<FaultReport> {
     );
     try {
       const { checks, outcomes } = await checkInvariants(database, crms, wiring, load.result);
+      const paid = await checkPayments(database, wiring.payments);
+      const { planned, landed } = fleet.kills;
       return {
         backend: options.backend,
-        checks,
+        checks: [
+          ...checks,
+          ...paid.checks,
+          { name: 'planned kills that did not land', tried: planned, found: planned - landed, expected: 0 },
+        ],
         outcomes,
+        payments: paid.summary,
         faults: [
           ...faults,
-          ...fleet.members.map((member) => `${member.name}: killed ${member.kills} time(s)`),
+          `kill -9: ${landed} landed of ${planned} planned (${fleet.members
+            .map((member) => `${member.name} ${member.kills}`)
+            .join(', ')})`,
         ],
         recoverMs: settledAt === undefined ? undefined : Math.max(0, settledAt - faultsEnded),
         eventsSent: load.result.sentEvents,
@@ -225,6 +252,7 @@ export function formatReport(report: FaultReport): string {
         `  ${check.name.padEnd(width)}  ${String(check.tried).padStart(7)}  ${String(check.found).padStart(5)}  ${check.found === check.expected ? 'yes' : 'NO'}`,
     ),
     `  time to recover after the last fault: ${report.recoverMs === undefined ? 'did not settle' : `${(report.recoverMs / 1000).toFixed(1)} s`}`,
+    `  ${report.payments}`,
     `  entries by outcome: ${Object.entries(report.outcomes)
       .map(([status, count]) => `${status} ${count}`)
       .join(', ')}`,

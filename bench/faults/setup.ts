@@ -1,17 +1,20 @@
 import type { ApiClient } from '../../test/helpers/app.ts';
 import { consent } from '../../test/helpers/crm.ts';
+import { type PaymentWiring, wirePayments } from './payments.ts';
 
 /**
  * A workspace wired the way a user wires it, through the API and the sandboxes' admin APIs
- * only: a program with a reward on `won`, a Salesforce org and a HubSpot portal connected
- * through OAuth, pushes of every referral to both, and receiver settings for both CRMs and
- * for API entries.
+ * only: a program whose `won` pays the referrer a Stripe credit and the friend a Tremendous
+ * gift card, a Salesforce org and a HubSpot portal connected through OAuth, pushes of every
+ * referral to both, and receiver settings for both CRMs and for API entries.
  */
 
 export interface Crms {
   /** `http://127.0.0.1:N/sandbox/salesforce` and `/sandbox/hubspot` of the sandbox process. */
   salesforceBase: string;
   hubspotBase: string;
+  /** `http://127.0.0.1:N`: the payment sandboxes (Stripe's API at `/v1`, Tremendous under `/sandbox/tremendous`). */
+  sandboxRoot: string;
 }
 
 export interface Wiring {
@@ -22,6 +25,7 @@ export interface Wiring {
   salesforceId: string;
   hubspotId: string;
   salesforceHookPath: string;
+  payments: PaymentWiring;
 }
 
 export async function adminCall<T>(url: string, method: string, body?: unknown): Promise<T> {
@@ -127,23 +131,13 @@ export async function wire(api: ApiClient, crms: Crms, members: number): Promise
       'receiver settings',
     );
   }
-  await ok(
-    api.post('/api/v1/reward-rules', {
-      programId: program.id,
-      name: 'Referrer credit',
-      milestone: 'won',
-      recipient: 'referrer',
-      amount: { type: 'fixed', currency: 'usd', amountMinor: 1000 },
-    }),
-    'reward rule',
-  );
+  const emails = Array.from({ length: members }, (_, index) => `member${index}@faults.test`);
+  // refsync finds each referrer's Stripe customer by email.
+  const payments = await wirePayments(api, crms.sandboxRoot, program.id, emails);
   const memberIds: string[] = [];
-  for (let index = 0; index < members; index++) {
+  for (const email of emails) {
     const member = await ok(
-      api.post<{ id: string }>('/api/v1/members', {
-        programId: program.id,
-        email: `member${index}@faults.test`,
-      }),
+      api.post<{ id: string }>('/api/v1/members', { programId: program.id, email }),
       'member',
     );
     memberIds.push(member.id);
@@ -160,5 +154,6 @@ export async function wire(api: ApiClient, crms: Crms, members: number): Promise
     salesforceId,
     hubspotId,
     salesforceHookPath: new URL(hooks.salesforceOutboundUrl).pathname,
+    payments,
   };
 }

@@ -1,4 +1,4 @@
-import { and, eq, isNull, lt, or, sql } from 'drizzle-orm';
+import { and, asc, eq, isNull, lt, ne, or, sql } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { getMember } from '../members/service.ts';
 import { providerFor } from './fulfilment/registry.ts';
@@ -31,6 +31,16 @@ async function claim(ctx: AppContext, rewardId: string): Promise<RewardRow | und
   return row;
 }
 
+/**
+ * Why `claim` got nothing: the reward is still approved, so another attempt holds it. That
+ * holder may be alive (a duplicate job) or dead (a worker killed, or the database gone, in
+ * the middle of a payout, whose lease stays until it expires).
+ */
+async function stillApproved(ctx: AppContext, rewardId: string): Promise<RewardRow | undefined> {
+  const [row] = await ctx.db.select().from(rewards).where(eq(rewards.id, rewardId));
+  return row?.status === 'approved' ? row : undefined;
+}
+
 async function release(ctx: AppContext, rewardId: string): Promise<void> {
   await ctx.db.update(rewards).set({ payoutLeaseUntil: null }).where(eq(rewards.id, rewardId));
 }
@@ -47,7 +57,17 @@ export async function payReward(
   options: { final: boolean } = { final: true },
 ): Promise<RewardRow | undefined> {
   const reward = await claim(ctx, rewardId);
-  if (!reward) return undefined;
+  if (!reward) {
+    // Completing the job here would leave the reward approved with nothing left to pay it
+    // when the holder died: fail the attempt, so the job comes back after its backoff.
+    const held = await stillApproved(ctx, rewardId);
+    if (held) {
+      throw new Error(
+        `Reward ${rewardId} is held by another payout attempt until ${held.payoutLeaseUntil?.toISOString() ?? 'now'}; trying again later`,
+      );
+    }
+    return undefined;
+  }
   try {
     if (reward.currency === null) {
       return await settle(ctx, reward, { outcome: 'paid', ref: 'points' });
@@ -99,4 +119,40 @@ async function settle(
       patch,
     );
   });
+}
+
+/** An approved reward no payout has moved for this long is taken up again (see below). */
+export const STALLED_PAYOUT_SECONDS = 15 * 60;
+
+/**
+ * Pays approved rewards that nothing is paying any more: their payout job ran out of attempts
+ * while a dead attempt still held the reward, or was lost with it. Workers call this every
+ * minute with the hold releaser; a reward it cannot pay yet stays approved and is tried again
+ * at the next round. Answers how many it paid.
+ */
+export async function resumeStalledPayouts(ctx: AppContext, now = new Date(), batch = 20): Promise<number> {
+  const stalled = await ctx.db
+    .select({ id: rewards.id })
+    .from(rewards)
+    .where(
+      and(
+        eq(rewards.status, 'approved'),
+        // Approved rewards paid by hand wait for a person; points are credited by the payout.
+        or(ne(rewards.fulfilment, 'manual'), isNull(rewards.currency)),
+        lt(rewards.updatedAt, new Date(now.getTime() - STALLED_PAYOUT_SECONDS * 1000)),
+        or(isNull(rewards.payoutLeaseUntil), lt(rewards.payoutLeaseUntil, now)),
+      ),
+    )
+    .orderBy(asc(rewards.updatedAt))
+    .limit(batch);
+  let paid = 0;
+  for (const { id } of stalled) {
+    try {
+      const row = await payReward(ctx, id, { final: false });
+      if (row?.status === 'paid') paid += 1;
+    } catch (error) {
+      ctx.logger.warn({ err: error, rewardId: id }, 'stalled payout: not paid yet, tried again in a minute');
+    }
+  }
+  return paid;
 }

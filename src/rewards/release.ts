@@ -4,6 +4,7 @@ import { getProgram } from '../programs/service.ts';
 import { milestoneKindOf } from '../referrals/milestone-rules.ts';
 import { getReferral } from '../referrals/service.ts';
 import { moveReward } from './ledger.ts';
+import { resumeStalledPayouts } from './payout.ts';
 import { rewards } from './tables.ts';
 
 /**
@@ -48,12 +49,18 @@ export async function releaseDueRewards(
 
 const timers = new WeakMap<AppContext, NodeJS.Timeout>();
 
-/** Worker processes look for due holds every minute (holds are counted in days). */
+/**
+ * Worker processes look for due holds every minute (holds are counted in days), and for
+ * approved rewards whose payout stalled.
+ */
 export function startHoldReleaser(ctx: AppContext, everyMs = 60_000): void {
   if (timers.has(ctx)) return;
   const timer = setInterval(() => {
     releaseDueRewards(ctx).catch((error: unknown) =>
       ctx.logger.warn({ err: error }, 'reward hold release failed'),
+    );
+    resumeStalledPayouts(ctx).catch((error: unknown) =>
+      ctx.logger.warn({ err: error }, 'stalled payouts: look-up failed'),
     );
   }, everyMs);
   timer.unref();

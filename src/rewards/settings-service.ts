@@ -14,14 +14,16 @@ const realTremendous = ['https://api.tremendous.com/api/v2', 'https://testflight
 const trim = (url: string) => url.replace(/\/+$/, '');
 
 /**
- * Payout credentials are only ever sent to the real services or to this server's own
- * sandboxes (when mounted): an arbitrary host would receive a live API key.
+ * Payout credentials are only ever sent to the real services, to this server's own sandboxes
+ * (when mounted) or to base URLs the operator lists (`REFSYNC_PAYOUT_BASE_URLS`): an
+ * arbitrary host would receive a live API key.
  */
 export function allowedPayoutUrls(ctx: AppContext): { stripe: string[]; tremendous: string[] } {
   const own = ctx.config.sandbox ? trim(ctx.config.publicUrl) : undefined;
+  const listed = ctx.config.payoutBaseUrls;
   return {
-    stripe: own ? [realStripe, own] : [realStripe],
-    tremendous: own ? [...realTremendous, `${own}/sandbox/tremendous/api/v2`] : realTremendous,
+    stripe: [realStripe, ...(own ? [own] : []), ...listed],
+    tremendous: [...realTremendous, ...(own ? [`${own}/sandbox/tremendous/api/v2`] : []), ...listed],
   };
 }
 

@@ -47,10 +47,15 @@ export function apiGuard(context: StripeContext) {
     const found = findKey(context.keeper, key);
     if (found === null) throw invalidApiKey(key);
     if (found.stored.revoked) throw expiredApiKey(key);
-    await applyFaults(found.account.faults, () => context.keeper.changed(), {
-      rateLimited,
-      serverError: () => serverError(500),
-    });
+    await applyFaults(
+      found.account.faults,
+      () => context.keeper.changed(),
+      {
+        rateLimited,
+        serverError: () => serverError(500),
+      },
+      request,
+    );
     setAccount(request, found.account);
   };
 }

@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { cutLostAnswers } from '../payment-faults.ts';
 import type { SandboxStore } from '../store.ts';
 import type { SandboxOptions, SandboxPlugin } from '../types.ts';
 import { registerAdminRoutes } from './admin-routes.ts';
@@ -35,6 +36,7 @@ export function createStripeSandbox(store: SandboxStore, publicUrl?: string): St
   const registerApi = async (app: FastifyInstance, context: StripeContext) => {
     await app.register(async (api) => {
       api.addHook('onRequest', apiGuard(context));
+      api.addHook('onSend', cutLostAnswers);
       registerCustomerRoutes(api, context);
       registerBalanceRoutes(api, context);
     });

@@ -67,7 +67,12 @@ export function apiGuard(context: TremendousContext) {
       const stored = organization.keys.find((candidate) => keyMatches(candidate, hash));
       if (stored === undefined) continue;
       if (stored.revoked) throw unauthorized();
-      await applyFaults(organization.faults, () => context.keeper.changed(), { rateLimited, serverError });
+      await applyFaults(
+        organization.faults,
+        () => context.keeper.changed(),
+        { rateLimited, serverError },
+        request,
+      );
       organizations.set(request, organization);
       return;
     }

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import { installLenientJsonParser } from '../json-body.ts';
+import { cutLostAnswers } from '../payment-faults.ts';
 import type { SandboxOptions, SandboxPlugin } from '../types.ts';
 import { registerAdminRoutes } from './admin-routes.ts';
 import { registerApiRoutes } from './api-routes.ts';
@@ -46,6 +47,7 @@ export const tremendousSandbox: SandboxPlugin = async (app: FastifyInstance, opt
   registerUiRoutes(app, context);
   await app.register(async (api) => {
     api.addHook('onRequest', apiGuard(context));
+    api.addHook('onSend', cutLostAnswers);
     registerApiRoutes(api, context);
   });
   app.addHook('onClose', async () => keeper.flush());
