@@ -2,7 +2,13 @@ import { eq } from 'drizzle-orm';
 import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rewards } from '../src/db/schema.ts';
-import { resumeStalledPayouts, STALLED_PAYOUT_SECONDS } from '../src/rewards/payout.ts';
+import {
+  LEASE_SECONDS,
+  payReward,
+  resumeStalledPayouts,
+  STALLED_PAYOUT_SECONDS,
+} from '../src/rewards/payout.ts';
+import { sandboxPrefixes } from '../src/sandbox/index.ts';
 import { type ApiClient, eventually, type TestApp } from './helpers/app.ts';
 import { newProgram, newReferral } from './helpers/receiver.ts';
 import {
@@ -10,6 +16,7 @@ import {
   newRule,
   type Reward,
   rewardsOf,
+  sandboxAdmin,
   startRewardsApp,
   stripeAccount,
 } from './helpers/rewards.ts';
@@ -25,6 +32,7 @@ let testApp: TestApp;
 let api: ApiClient;
 let stripe: Stripe;
 let programId: string;
+let stripeAccountId: string;
 
 beforeAll(async () => {
   testApp = await startRewardsApp();
@@ -32,6 +40,7 @@ beforeAll(async () => {
   programId = await newProgram(api);
   const account = await stripeAccount(testApp);
   stripe = account.stripe;
+  stripeAccountId = account.id;
   const settings = await api.request('PUT', `/api/v1/programs/${programId}/reward-settings`, {
     body: { stripe: { baseUrl: testApp.url, secretKey: account.secretKey } },
   });
@@ -102,6 +111,45 @@ describe('a payout attempt that died holding the reward', () => {
     }, 40_000);
     expect(paid.fulfilmentRef).toMatch(new RegExp(`^${customer}/cbtxn_`));
     expect(await credits(customer)).toEqual([{ amount: -700, reward: reward.id }]);
+  });
+
+  it('keeps its hold while a slow provider works, and lets it go within the lease once it stops', {
+    timeout: 60_000,
+  }, async () => {
+    const { reward, customer } = await waitingReward('slow');
+    const leaseOf = async () => {
+      const [row] = await testApp.app.ctx.db.select().from(rewards).where(eq(rewards.id, reward.id));
+      return row?.payoutLeaseUntil ?? undefined;
+    };
+    // Every Stripe call takes 7 s: the customer look-up and the credit, 14 s in all, longer
+    // than the first renewal.
+    const faults = `${sandboxPrefixes.stripe}/_admin/accounts/${stripeAccountId}/faults`;
+    await sandboxAdmin(testApp, faults, { latencyMs: 7000 }, 'PUT');
+    try {
+      const approved = await api.post(`/api/v1/rewards/${reward.id}/approve`, { reason: 'checked' });
+      expect(approved.status).toBe(200);
+      const claimed = await eventually(leaseOf, 10_000);
+      // A claim holds the reward for the lease, not for the longest payout there could be.
+      expect(claimed.getTime() - Date.now()).toBeLessThanOrEqual(LEASE_SECONDS * 1000);
+      const renewed = await eventually(async () => {
+        const lease = await leaseOf();
+        return lease && lease.getTime() > claimed.getTime() + 5000 ? lease : undefined;
+      }, 20_000);
+      expect(renewed.getTime()).toBeGreaterThan(claimed.getTime());
+      // Meanwhile another attempt finds the reward held and tries again later.
+      await expect(payReward(testApp.app.ctx, reward.id, { final: false })).rejects.toThrow(
+        /held by another payout attempt/,
+      );
+    } finally {
+      await sandboxAdmin(testApp, faults, {}, 'DELETE');
+    }
+    const paid = await eventually(async () => {
+      const detail = await api.get<Reward>(`/api/v1/rewards/${reward.id}`);
+      return detail.body.status === 'paid' ? detail.body : undefined;
+    }, 30_000);
+    expect(paid.fulfilmentRef).toMatch(new RegExp(`^${customer}/cbtxn_`));
+    expect(await credits(customer)).toEqual([{ amount: -700, reward: reward.id }]);
+    expect(await leaseOf()).toBeUndefined();
   });
 
   it('is paid by the workers’ sweep when no job is left to pay it', async () => {

@@ -6,8 +6,14 @@ import { moveReward, type RewardRow } from './ledger.ts';
 import { settingsOf } from './settings-service.ts';
 import { rewards } from './tables.ts';
 
-/** Long enough for one provider call with its timeout; a crashed worker's claim expires. */
-const LEASE_SECONDS = 120;
+/**
+ * How long a claim holds the reward without news from its attempt. The attempt renews it
+ * every `LEASE_RENEW_MS` while the provider works (calls time out after 20 s, a payout makes
+ * up to three), so a killed worker or a database restart in the middle of a payout holds the
+ * reward for at most this long, not for the longest payout there could be.
+ */
+export const LEASE_SECONDS = 30;
+const LEASE_RENEW_MS = 10_000;
 
 /**
  * Takes the reward for paying: only an approved reward that no other worker holds. Two
@@ -46,6 +52,23 @@ async function release(ctx: AppContext, rewardId: string): Promise<void> {
 }
 
 /**
+ * Keeps the claim alive while the attempt runs. A renewal that fails (the database is away)
+ * is only logged: the claim then runs out, and the next attempt pays under the same provider
+ * keys, which the provider answers with the payment already made.
+ */
+function keepClaim(ctx: AppContext, rewardId: string): () => void {
+  const timer = setInterval(() => {
+    ctx.db
+      .update(rewards)
+      .set({ payoutLeaseUntil: sql`now() + make_interval(secs => ${LEASE_SECONDS})` })
+      .where(and(eq(rewards.id, rewardId), eq(rewards.status, 'approved')))
+      .catch((error: unknown) => ctx.logger.warn({ err: error, rewardId }, 'payout lease renewal failed'));
+  }, LEASE_RENEW_MS);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+/**
  * Pays one approved reward through its fulfilment. Points are credited at approval. A
  * failure the provider may get past by itself is thrown (the job retries with backoff) until
  * `final`; any other failure, or the last attempt, leaves the reward `failed` with the
@@ -68,6 +91,7 @@ export async function payReward(
     }
     return undefined;
   }
+  const letGo = keepClaim(ctx, reward.id);
   try {
     if (reward.currency === null) {
       return await settle(ctx, reward, { outcome: 'paid', ref: 'points' });
@@ -85,8 +109,13 @@ export async function payReward(
     }
     return await settle(ctx, reward, result);
   } catch (error) {
-    await release(ctx, reward.id);
+    await release(ctx, reward.id).catch((releaseError: unknown) =>
+      // The claim runs out by itself within LEASE_SECONDS.
+      ctx.logger.warn({ err: releaseError, rewardId: reward.id }, 'payout lease release failed'),
+    );
     throw error;
+  } finally {
+    letGo();
   }
 }
 
