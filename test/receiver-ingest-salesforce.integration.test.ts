@@ -86,6 +86,9 @@ describe('Salesforce outbound messages', () => {
     expect(entry?.occurredAt).toBeInstanceOf(Date);
     expect(entry?.rawPayload).toContain('<notifications xmlns="http://soap.sforce.com/2005/09/outbound">');
     expect(entry?.rawPayload).toContain(sf.org.orgId);
+    // The message reduced to this entry's notification.
+    expect(entry?.rawPayload.match(/<Notification>/g)).toHaveLength(1);
+    expect(entry?.rawPayload).toContain(`<Id>${entry?.dedupeKey.slice(3)}</Id>`);
 
     const deliveries = await eventually(async () => {
       const log = await deliveriesOf(sf, leadId);

@@ -2,7 +2,7 @@ import type { CrmRecord, CrmSession } from '../types.ts';
 import { openConnection } from './connection.ts';
 import type { ResolvedOptions } from './options.ts';
 import { findBy, queryRows } from './query.ts';
-import { soqlName, soqlString } from './soql.ts';
+import { soqlName, soqlString, uniqueNames } from './soql.ts';
 
 /**
  * How to find the records of one object linked to a record of another, for the sales
@@ -94,6 +94,19 @@ export async function getRecords(
   return findBy(session, object, 'Id', ids, fields, options);
 }
 
+/**
+ * The record as a read by Id with these fields gives it: a query by another column also
+ * returned that column.
+ */
+function withFields(record: CrmRecord, fields: string[]): CrmRecord {
+  const read = new Map(Object.entries(record.values).map(([key, value]) => [key.toLowerCase(), value]));
+  read.set('id', record.id);
+  const values = Object.fromEntries(
+    uniqueNames(['Id', ...fields]).map((field) => [field, read.get(field.toLowerCase()) ?? null]),
+  );
+  return { ...record, values };
+}
+
 /** A Salesforce ID's first 15 characters: the same record in its 15- and 18-character forms. */
 const idKey = (id: string) => id.slice(0, 15);
 
@@ -113,29 +126,28 @@ export async function relatedMany(
 ): Promise<Map<string, CrmRecord[]>> {
   const ways = RELATIONS[`${object.toLowerCase()}>${toObject.toLowerCase()}`] ?? [];
   const links = new Map<string, string[]>();
+  // Records a way read whole: it queried the wanted object itself (`column` is its Id).
+  const byId = new Map<string, CrmRecord>();
   let open = [...new Set(ids)];
   for (const way of ways) {
     if (open.length === 0) break;
-    const rows = await findBy(session, way.from, way.where, open, [way.column], options);
+    const whole = way.column === 'Id' && way.from.toLowerCase() === toObject.toLowerCase();
+    const rows = await findBy(session, way.from, way.where, open, whole ? fields : [way.column], options);
     for (const row of rows) {
       const from = row.values[way.where];
-      const to = row.values[way.column];
+      const to = way.column === 'Id' ? row.id : row.values[way.column];
       if (typeof from !== 'string' || typeof to !== 'string' || to === '') continue;
       const linked = links.get(idKey(from)) ?? [];
       if (!linked.includes(to) && linked.length < Math.max(1, Math.floor(limit))) linked.push(to);
       links.set(idKey(from), linked);
+      if (whole) byId.set(idKey(to), withFields(row, fields));
     }
     open = open.filter((id) => !links.has(idKey(id)));
   }
-  const records = await findBy(
-    session,
-    toObject,
-    'Id',
-    [...new Set([...links.values()].flat())],
-    fields,
-    options,
-  );
-  const byId = new Map(records.map((record) => [idKey(record.id), record]));
+  const unread = [...new Set([...links.values()].flat())].filter((id) => !byId.has(idKey(id)));
+  for (const record of await findBy(session, toObject, 'Id', unread, fields, options)) {
+    byId.set(idKey(record.id), record);
+  }
   const found = new Map<string, CrmRecord[]>();
   for (const id of new Set(ids)) {
     const linked = links.get(idKey(id)) ?? [];

@@ -60,7 +60,11 @@ export const salesEntrySchema = z.object({
 });
 
 export const salesEntryDetailSchema = salesEntrySchema.extend({
-  rawPayload: z.string().describe('Exactly what the CRM or caller sent'),
+  rawPayload: z
+    .string()
+    .describe(
+      "Exactly what the CRM or caller sent for this entry: the webhook event, the API entry, the polled record, or the Salesforce outbound message with only this entry's notification in it",
+    ),
 });
 
 export const editEntryBody = z.object({

@@ -1,6 +1,6 @@
 import { withCrm } from '../../connections/service.ts';
 import type { AppContext } from '../../context.ts';
-import type { CrmConnector, CrmSession } from '../../crm/types.ts';
+import type { CrmConnector, CrmRecord, CrmSession } from '../../crm/types.ts';
 import type { SalesEntryRow } from '../entries/record.ts';
 import type { ReceiverSettingsRow } from '../settings/service.ts';
 import { fieldValue } from './objects.ts';
@@ -105,9 +105,14 @@ async function readTogether(
       }
     }
     const ids = items.flatMap(({ records }) => (records.recordId ? [records.recordId] : []));
-    for (const [other, fields] of wanted) {
-      if (other === object || !connector.relatedMany) continue;
-      const linked = await connector.relatedMany(session, object, ids, other, [...fields], RELATED_PROBE);
+    // Each related object is its own question: asked at once, answered in the settings' order.
+    const relatedMany = connector.relatedMany;
+    const others = relatedMany ? [...wanted].filter(([other]) => other !== object) : [];
+    const answers = await Promise.all(
+      others.map(([other, fields]) => relatedMany?.(session, object, ids, other, [...fields], RELATED_PROBE)),
+    );
+    for (const [index, [other]] of others.entries()) {
+      const linked = answers[index] ?? new Map<string, CrmRecord[]>();
       for (const { records } of items) {
         const found = records.recordId ? (linked.get(records.recordId) ?? []) : [];
         const [only] = found;

@@ -44,7 +44,7 @@ export async function admitApiCall(
   const fault = await injectedFault(org);
   if (fault) return { ok: false, error: fault };
   const overLimit = chargeApiRequest(org, now);
-  registry.changed();
+  registry.counted();
   if (overLimit) return { ok: false, error: overLimit };
   return { ok: true, org };
 }
@@ -83,6 +83,9 @@ export function registerRestRoutes(app: FastifyInstance, deps: HttpDeps): void {
         headers: headerMap(request),
       },
     );
+    // Reads change nothing but the usage count (saved by `admitApiCall`); anything else may
+    // have changed records.
+    if (request.method !== 'GET' && request.method !== 'HEAD') deps.registry.changed();
     reply.header('sforce-limit-info', limitInfoHeader(org));
     for (const [key, value] of Object.entries(response.headers ?? {})) reply.header(key, value);
     reply.code(response.status);

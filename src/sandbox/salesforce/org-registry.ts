@@ -15,6 +15,12 @@ import {
 const STORE_KEY = 'salesforce';
 /** Saves are coalesced: a burst of changes costs one write, at most this long after the first. */
 const SAVE_DELAY_MS = 200;
+/**
+ * A change that is only the API-usage count (every REST call makes one) waits longer: a
+ * large org's state takes tens of milliseconds to write, during which the org answers
+ * nobody, and a busy client would otherwise pay that five times a second for a counter.
+ */
+const USAGE_SAVE_DELAY_MS = 5000;
 
 export interface NewOrgOptions {
   name?: string | undefined;
@@ -42,6 +48,7 @@ function isPersistedState(value: unknown): value is PersistedState {
 export class OrgRegistry {
   private readonly orgs = new Map<string, OrgState>();
   private saveTimer: NodeJS.Timeout | null = null;
+  private saveDue = 0;
 
   constructor(private readonly store: SandboxStore) {
     const saved = store.load(STORE_KEY);
@@ -51,8 +58,20 @@ export class OrgRegistry {
   }
 
   changed(): void {
-    if (this.saveTimer) return;
-    this.saveTimer = setTimeout(() => this.flush(), SAVE_DELAY_MS);
+    this.saveWithin(SAVE_DELAY_MS);
+  }
+
+  /** Only an org's API-usage count changed (see `USAGE_SAVE_DELAY_MS`). */
+  counted(): void {
+    this.saveWithin(USAGE_SAVE_DELAY_MS);
+  }
+
+  private saveWithin(delayMs: number): void {
+    const due = Date.now() + delayMs;
+    if (this.saveTimer && this.saveDue <= due) return;
+    if (this.saveTimer) clearTimeout(this.saveTimer);
+    this.saveDue = due;
+    this.saveTimer = setTimeout(() => this.flush(), delayMs);
   }
 
   flush(): void {

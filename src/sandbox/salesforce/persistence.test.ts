@@ -44,3 +44,49 @@ describe('persistence', () => {
     }
   });
 });
+
+describe('saving while busy', () => {
+  /** A store that keeps what it was given and when. */
+  function watchedStore() {
+    const saves: Array<{ at: number; usage: number }> = [];
+    return {
+      saves,
+      store: {
+        load: () => null,
+        save: (_name: string, state: unknown) => {
+          const orgs = (state as { orgs: Array<{ usage: { count: number } }> }).orgs;
+          saves.push({ at: Date.now(), usage: orgs[0]?.usage.count ?? 0 });
+        },
+      },
+    };
+  }
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  it('writes a record change at once, and API-usage counts only now and then and on close', async () => {
+    const watched = watchedStore();
+    const sandbox = await startSandbox(watched.store);
+    try {
+      const org = await sandbox.createOrg({ name: 'Busy' });
+      const conn = await sandbox.login(org);
+      await sleep(400);
+      const settled = watched.saves.length;
+      // Reads only change the org's API-usage count: no write of the whole org for them.
+      for (let i = 0; i < 10; i++) await conn.query('SELECT Id FROM Lead');
+      await sleep(600);
+      expect(watched.saves.length).toBe(settled);
+      // A record change is written within the short delay, usage included.
+      const before = Date.now();
+      await conn.sobject('Lead').create({ LastName: 'Now', Company: 'Busy' });
+      await sleep(600);
+      const written = watched.saves.slice(settled);
+      expect(written).toHaveLength(1);
+      expect(written[0]?.at ?? 0).toBeLessThan(before + 500);
+      expect(written[0]?.usage).toBe(11);
+      await conn.query('SELECT Id FROM Lead');
+    } finally {
+      await sandbox.close();
+    }
+    // The pending usage-only save is not lost on close.
+    expect(watched.saves.at(-1)?.usage).toBe(12);
+  });
+});

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { HookConnection, HookIngest, IncomingEntry } from '../../hooks.ts';
-import type { OutboundMessage, OutboundNotification } from './soap.ts';
+import { notificationPayloads, type OutboundMessage, type OutboundNotification } from './soap.ts';
 
 type ConnectionRow = HookConnection;
 
@@ -37,7 +37,10 @@ export function outboundEntries(
   message: OutboundMessage,
   rawPayload: string,
 ): IncomingEntry[] {
-  return message.notifications.map((notification) => outboundEntry(connection, notification, rawPayload));
+  const payloads = notificationPayloads(rawPayload, message);
+  return message.notifications.map((notification, i) =>
+    outboundEntry(connection, notification, payloads[i] ?? rawPayload),
+  );
 }
 
 /**

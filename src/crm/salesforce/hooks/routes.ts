@@ -9,7 +9,12 @@ import {
   sameOrg,
   type TransitionCheck,
 } from './entries.ts';
-import { MalformedSoapError, type OutboundMessage, parseOutboundMessage } from './soap.ts';
+import {
+  MalformedSoapError,
+  notificationPayloads,
+  type OutboundMessage,
+  parseOutboundMessage,
+} from './soap.ts';
 import { ackEnvelope, soapContentType, soapFault } from './soap-replies.ts';
 
 type ConnectionRow = HookConnection;
@@ -187,8 +192,11 @@ export const salesforceHookRoutes: FastifyPluginAsyncZod<{ ingest: HookIngest }>
         feedbackField: request.query.feedbackField,
       };
       const checks: TransitionCheck[] = [];
-      for (const notification of read.message.notifications) {
-        checks.push(await checkTransition(ingest, connection, notification, transition, read.raw));
+      const payloads = notificationPayloads(read.raw, read.message);
+      for (const [i, notification] of read.message.notifications.entries()) {
+        checks.push(
+          await checkTransition(ingest, connection, notification, transition, payloads[i] ?? read.raw),
+        );
       }
       // Good notifications are saved even when another one fails: Salesforce resends the
       // whole message, and the saved ones are then recognized as duplicates.

@@ -164,3 +164,36 @@ export function parseOutboundMessage(text: string): OutboundMessage {
     notifications: items.map(notificationOf),
   };
 }
+
+const NOTIFICATION_OPEN = /<(?:[A-Za-z_][\w.-]*:)?Notification(?=[\s>/])/g;
+const NOTIFICATION_CLOSE = /<\/(?:[A-Za-z_][\w.-]*:)?Notification\s*>/g;
+
+/**
+ * What each notification of a parsed message keeps as its raw payload: the message as sent,
+ * with only that notification in it (envelope, org, action and session as they came). A
+ * message of 100 notifications is stored once over its entries, not 100 times. When the
+ * text cannot be cut along the notifications the parser found (a comment or CDATA that looks
+ * like one), every entry keeps the whole message, as sent.
+ */
+export function notificationPayloads(raw: string, message: OutboundMessage): string[] {
+  const whole = () => message.notifications.map(() => raw);
+  const opens = [...raw.matchAll(NOTIFICATION_OPEN)].map((match) => match.index);
+  const closes = [...raw.matchAll(NOTIFICATION_CLOSE)].map((match) => match.index + match[0].length);
+  const count = message.notifications.length;
+  if (count === 0 || opens.length !== count || closes.length !== count) return whole();
+  const spans: Array<[number, number]> = [];
+  for (let i = 0; i < count; i++) {
+    const start = opens[i] ?? 0;
+    const end = closes[i] ?? 0;
+    const next = opens[i + 1] ?? raw.length;
+    if (end <= start || end > next) return whole();
+    spans.push([start, end]);
+  }
+  const head = raw.slice(0, spans[0]?.[0] ?? 0);
+  const tail = raw.slice(spans[count - 1]?.[1] ?? raw.length);
+  const parts = spans.map(([start, end]) => raw.slice(start, end));
+  const inOrder = message.notifications.every((notification, i) =>
+    parts[i]?.includes(`>${notification.notificationId}<`),
+  );
+  return inOrder ? parts.map((part) => head + part + tail) : whole();
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { sameOrg } from './entries.ts';
-import { decodeXmlText, MalformedSoapError, parseOutboundMessage } from './soap.ts';
+import { decodeXmlText, MalformedSoapError, notificationPayloads, parseOutboundMessage } from './soap.ts';
 
 const envelope = (notifications: string, orgId = '00D5g000000AbCdEAF') =>
   '<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" ' +
@@ -96,5 +96,42 @@ describe('sameOrg', () => {
     ['00D5g', '00D5g', false],
   ])('%s against %s: %s', (sent, accountId, same) => {
     expect(sameOrg(sent, accountId)).toBe(same);
+  });
+});
+
+describe('notificationPayloads', () => {
+  const three = envelope(
+    notification('04l1', 'Lead', '<sf:Id>00Q1</sf:Id>') +
+      notification('04l2', 'Lead', '<sf:Id>00Q2</sf:Id>') +
+      notification('04l3', 'Opportunity', '<sf:Id>0063</sf:Id>'),
+  );
+
+  it('gives each notification the message with only itself in it, readable as a message of one', () => {
+    const payloads = notificationPayloads(three, parseOutboundMessage(three));
+    expect(payloads).toHaveLength(3);
+    for (const [i, payload] of payloads.entries()) {
+      const alone = parseOutboundMessage(payload);
+      expect(alone.organizationId).toBe('00D5g000000AbCdEAF');
+      expect(alone.actionId).toBe('04k5g000000AbCdAAA');
+      expect(alone.notifications.map((n) => n.notificationId)).toEqual([`04l${i + 1}`]);
+    }
+    // Every byte of the message is in some payload: nothing sent is dropped.
+    const [first = '', second = '', third = ''] = payloads;
+    expect(first.length + second.length + third.length).toBeGreaterThan(three.length);
+    expect(three).toContain(first.slice(first.indexOf('<Notification>'), first.indexOf('</Notification>')));
+  });
+
+  it('keeps the whole message for every entry when the text cannot be cut where the parser read', () => {
+    const commented = three.replace('<soapenv:Body>', '<soapenv:Body><!-- <Notification> -->');
+    const message = parseOutboundMessage(commented);
+    expect(message.notifications).toHaveLength(3);
+    expect(notificationPayloads(commented, message)).toEqual([commented, commented, commented]);
+    const prefixed = three
+      .replaceAll('<Notification>', '<out:Notification xmlns:out="http://soap.sforce.com/2005/09/outbound">')
+      .replaceAll('</Notification>', '</out:Notification>');
+    const cut = notificationPayloads(prefixed, parseOutboundMessage(prefixed));
+    expect(
+      cut.map((payload) => parseOutboundMessage(payload).notifications.map((n) => n.notificationId)),
+    ).toEqual([['04l1'], ['04l2'], ['04l3']]);
   });
 });
