@@ -4,6 +4,7 @@ import { queryRows } from '../src/db/client.ts';
 import { pushSubscriber } from '../src/push/subscriber.ts';
 import type { EventJob } from '../src/queue/events.ts';
 import { defineSubscriber } from '../src/queue/subscriber.ts';
+import { rewardIssueSubscriber } from '../src/rewards/subscriber.ts';
 import { webhookSubscriber } from '../src/webhooks/subscriber.ts';
 import { type ApiClient, eventually, startTestApp, type TestApp } from './helpers/app.ts';
 
@@ -58,7 +59,7 @@ let programId: string;
 
 beforeAll(async () => {
   testApp = await startTestApp({
-    subscribers: [recorder, flaky, broken, webhookSubscriber, pushSubscriber],
+    subscribers: [recorder, flaky, broken, webhookSubscriber, pushSubscriber, rewardIssueSubscriber],
     env: { REFSYNC_WEBHOOKS_ALLOW_PRIVATE: '1' },
   });
   api = (await testApp.newWorkspace()).api;
@@ -206,5 +207,38 @@ describe('domain events and their jobs', () => {
       return list.some((job) => job.queue === 'test.recorder') ? list : undefined;
     });
     expect((await jobsOf(member.id)).map((job) => job.queue)).not.toContain('webhooks');
+  });
+
+  it('enqueues reward issuing only for milestone moves in a program that has reward rules', async () => {
+    const moved = async (program: string, email: string) => {
+      const referral = (await api.post<{ id: string }>('/api/v1/referrals', { programId: program, email }))
+        .body;
+      expect(
+        (await api.post(`/api/v1/referrals/${referral.id}/milestone`, { milestone: 'qualified' })).status,
+      ).toBe(200);
+      await eventually(async () => {
+        const list = await jobsOf(referral.id);
+        return list.filter((job) => job.queue === 'test.recorder' && job.state === 'completed').length >= 2
+          ? list
+          : undefined;
+      });
+      return (await jobsOf(referral.id)).map((job) => job.queue);
+    };
+    expect(await moved(programId, 'r1@example.com')).not.toContain('rewards.issue');
+
+    const rule = await api.post('/api/v1/reward-rules', {
+      programId,
+      name: 'Thanks',
+      milestone: 'won',
+      recipient: 'referrer',
+      amount: { type: 'points', points: 10 },
+      fulfilment: 'manual',
+      approval: 'auto',
+    });
+    expect(rule.status, JSON.stringify(rule.body)).toBe(201);
+    // Any rule of the program, whatever milestone it is for: a denial may cancel its rewards.
+    expect(await moved(programId, 'r2@example.com')).toContain('rewards.issue');
+    const other = (await api.post<{ id: string }>('/api/v1/programs', { name: 'No rules' })).body.id;
+    expect(await moved(other, 'r3@example.com')).not.toContain('rewards.issue');
   });
 });

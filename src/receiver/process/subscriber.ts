@@ -37,7 +37,7 @@ async function processJobs(app: AppContext, jobs: Array<EventJob<ReceiverEvent>>
 export const salesEntrySubscriber = defineSubscriber<ReceiverEvent>({
   queue: 'sales-entries',
   on: ['sales_entry.received', 'connection.reconnected'],
-  batchSize: 100,
+  batchSize: 200,
   // Batches lock their referrals in a stable order, as they do across worker processes.
   batchConcurrency: 2,
   // A CRM event should move its referral within milliseconds, not at the next poll.

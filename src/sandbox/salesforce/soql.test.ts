@@ -258,3 +258,46 @@ describe('LIKE escapes', () => {
     expect([...like(pattern)].sort()).toEqual([...found].sort());
   });
 });
+
+describe('queries by Id', () => {
+  const { org, query } = seededOrg();
+  const leads = Object.values(org.records.Lead ?? {});
+  const id = (name: string) => String(leads.find((lead) => lead.LastName === name)?.Id);
+
+  it('answers Id = and Id IN from the records named, in creation order, with the rest of the filter applied', () => {
+    const [obrien, smith, jones] = [id("O'Brien"), id('Smith'), id('Jones')];
+    expect(
+      names(query(`SELECT LastName FROM Lead WHERE Id IN ('${jones}', '${obrien}', '${smith}')`).records),
+    ).toEqual(["O'Brien", 'Smith', 'Jones']);
+    // 15-character IDs name the same records; unknown ones find nothing.
+    expect(
+      names(
+        query(`SELECT LastName FROM Lead WHERE Id IN ('${smith.slice(0, 15)}', '00Q000000000000')`).records,
+      ),
+    ).toEqual(['Smith']);
+    expect(
+      names(query(`SELECT LastName FROM Lead WHERE Id = '${obrien}' AND Company = 'Globex'`).records),
+    ).toEqual([]);
+    expect(
+      names(
+        query(`SELECT LastName FROM Lead WHERE Company = 'Acme' AND Id IN ('${obrien}', '${jones}')`).records,
+      ),
+    ).toEqual(["O'Brien"]);
+    expect(
+      names(query(`SELECT LastName FROM Lead WHERE Id IN ('${obrien}') OR Company = 'Initech'`).records),
+    ).toEqual(["O'Brien", 'Jones']);
+  });
+
+  it('leaves out deleted records and refuses a number for an Id as a scan does', () => {
+    const smith = id('Smith');
+    const row = org.records.Lead?.[smith];
+    if (!row) throw new Error('no Smith');
+    row.IsDeleted = true;
+    try {
+      expect(query(`SELECT LastName FROM Lead WHERE Id = '${smith}'`).records).toEqual([]);
+    } finally {
+      row.IsDeleted = false;
+    }
+    expect(() => query('SELECT LastName FROM Lead WHERE Id = 5')).toThrow(SfError);
+  });
+});

@@ -326,6 +326,43 @@ export interface VirtualObject {
   rows: SfRecord[];
 }
 
+/**
+ * The only rows a query can match when its filter names records by `Id` (`Id = …`, `Id IN
+ * (…)`, alone or as a term of a top-level AND): looked up, not scanned, as Salesforce
+ * answers such queries from its index. The full filter still runs over them. In creation
+ * order (IDs are sequential), as a scan gives them. Undefined when there is no such term.
+ */
+function rowsById(
+  org: OrgState,
+  soql: string,
+  root: ObjectDef,
+  where: Condition | null,
+): SfRecord[] | undefined {
+  const terms = where?.kind === 'and' ? where.items : where ? [where] : [];
+  for (const term of terms) {
+    const literals =
+      term.kind === 'in' && !term.negate
+        ? term.values
+        : term.kind === 'compare' && term.op === '='
+          ? [term.value]
+          : undefined;
+    // Other literals go through the scan, which answers them with Salesforce's error.
+    if (term.kind !== 'in' && term.kind !== 'compare') continue;
+    if (!literals?.every((literal) => literal.kind === 'string')) continue;
+    const path = resolve(org, soql, root, term.field);
+    if (path.hops.length > 0 || path.field.name !== 'Id') continue;
+    const table = org.records[root.name] ?? {};
+    const rows: SfRecord[] = [];
+    for (const id of new Set(literals.map((literal) => literalValue(path.field, literal)))) {
+      const row = typeof id === 'string' ? table[id] : undefined;
+      if (row) rows.push(row);
+    }
+    const idOf = (row: SfRecord) => String(row.Id);
+    return rows.sort((a, b) => (idOf(a) < idOf(b) ? -1 : idOf(a) > idOf(b) ? 1 : 0));
+  }
+  return undefined;
+}
+
 export function runQuery(
   org: OrgState,
   soql: string,
@@ -338,5 +375,6 @@ export function runQuery(
   if (extra) return select(org, soql, extra.def, query, extra.rows, options);
   const root = objectOf(org, query.object);
   if (!root) throw sfErrors.invalidTypeInQuery(query.object);
-  return select(org, soql, root, query, Object.values(org.records[root.name] ?? {}), options);
+  const rows = rowsById(org, soql, root, query.where) ?? Object.values(org.records[root.name] ?? {});
+  return select(org, soql, root, query, rows, options);
 }
