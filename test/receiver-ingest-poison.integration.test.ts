@@ -255,8 +255,11 @@ describe('Salesforce outbound messages', () => {
       expect(refused[0]?.reason).toContain(reason);
       expect(refused[0]?.rawPayload).toContain(poisoned);
       expect(refused[0]?.rawPayload).not.toContain('\u0000');
+      // Each entry keeps the message with only its own notification; the NUL is kept escaped.
+      expect(saved[0]?.rawPayload).toContain(good);
+      expect(saved[0]?.rawPayload).not.toContain(poisoned);
       if ('Company' in bad && bad.Company.includes('\u0000'))
-        expect(saved[0]?.rawPayload).toContain('Acme\\u0000Corp');
+        expect(refused[0]?.rawPayload).toContain('Acme\\u0000Corp');
     },
   );
 

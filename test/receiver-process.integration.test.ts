@@ -1,6 +1,6 @@
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { events } from '../src/db/schema.ts';
+import { events, referrals } from '../src/db/schema.ts';
 import type { ApiClient, TestApp } from './helpers/app.ts';
 import { newProgram, newReferral, outcomeOf, referralOf, type SalesEntry } from './helpers/receiver.ts';
 import { processTools, startProcessApp } from './helpers/receiver-process.ts';
@@ -277,5 +277,29 @@ describe('processing', () => {
     });
     expect(held.reason).toContain('automatic processing of fuzzy matches is off');
     expect((await referralOf(api, byEmail.id)).milestone).toBe('submitted');
+  });
+
+  it('finds a referral by its normalised email key, by its new email after an edit, and by domain when it has no key', async () => {
+    const { programId } = await setup();
+    const keyed = await newReferral(api, { programId, email: 'First.Key+promo@Example.com' });
+    const byKey = await outcomeOf(api, await order({ stage: 'Qualified', email: 'first.key@example.com' }));
+    expect(byKey).toMatchObject({ status: 'success', matchMethod: 'fuzzy_email', referralId: keyed.id });
+
+    // An edited email is found under its new key, not the old one.
+    const edited = await api.patch(`/api/v1/referrals/${keyed.id}`, { email: 'renamed@example.com' });
+    expect(edited.status).toBe(200);
+    const renamed = await outcomeOf(api, await order({ stage: 'Won', email: 'Renamed+x@example.com' }));
+    expect(renamed).toMatchObject({ status: 'success', referralId: keyed.id });
+    const stale = await outcomeOf(api, await order({ stage: 'Won', email: 'first.key@example.com' }));
+    expect(stale.referralId ?? null).toBeNull();
+
+    // A referral written before the key existed, whose email the migration left without one.
+    const unkeyed = await newReferral(api, { programId, email: 'Zoe.Old@Example.net' });
+    await testApp.app.ctx.db.update(referrals).set({ emailKey: null }).where(eq(referrals.id, unkeyed.id));
+    const byDomain = await outcomeOf(
+      api,
+      await order({ stage: 'Qualified', email: 'zoe.old+a@example.net' }),
+    );
+    expect(byDomain).toMatchObject({ status: 'success', matchMethod: 'fuzzy_email', referralId: unkeyed.id });
   });
 });

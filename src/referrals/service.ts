@@ -1,8 +1,8 @@
-import { and, asc, count, desc, eq, inArray, like, type SQL, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, inArray, like, or, type SQL, sql } from 'drizzle-orm';
 import { AppError, notFound } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
 import { type Page, toPage } from '../core/pagination.ts';
-import { nameKey } from '../core/text-keys.ts';
+import { emailKey, nameKey } from '../core/text-keys.ts';
 import type { Db } from '../db/client.ts';
 import { escapeLike } from '../db/like.ts';
 import { findMemberByCode, getMember } from '../members/service.ts';
@@ -134,6 +134,7 @@ export async function createReferral(
         lastName: input.lastName ?? null,
         lastNameKey: nameKey(input.lastName),
         email: input.email ?? null,
+        emailKey: emailKey(input.email),
         company: input.company ?? null,
         phone: input.phone ?? null,
         source: input.source ?? null,
@@ -225,6 +226,7 @@ export async function updateReferral(
     }
     if (memberId !== undefined) patch.memberId = memberId;
     if (input.lastName !== undefined) patch.lastNameKey = nameKey(input.lastName);
+    if (input.email !== undefined) patch.emailKey = emailKey(input.email);
     const [referral] = await tx
       .update(referrals)
       .set(patch)
@@ -327,8 +329,12 @@ export async function listReferrals(
 export type ReferralLookup =
   | { by: 'ids'; ids: string[] }
   | { by: 'externalId'; externalId: string }
-  /** Emails ending in `@domain`, case-insensitive. */
-  | { by: 'emailDomain'; domain: string }
+  /**
+   * The normalised email (`emailKey`); rows from before the key existed are compared by
+   * `domain`, the normalised email's domain (Gmail's two domains as one), and must be
+   * checked by the caller.
+   */
+  | { by: 'emailKey'; key: string; domains: string[] }
   /**
    * The normalised last name (`nameKey`); rows from before the key existed are compared by
    * `lastNameLower`, the last name as written, lower case.
@@ -352,9 +358,15 @@ export async function findReferrals(
     case 'externalId':
       conditions.push(eq(referrals.externalId, lookup.externalId));
       break;
-    case 'emailDomain':
-      conditions.push(like(sql`lower(${referrals.email})`, `%@${escapeLike(lookup.domain)}`));
+    case 'emailKey': {
+      const unkeyed = lookup.domains.map((domain) =>
+        like(sql`lower(${referrals.email})`, `%@${escapeLike(domain)}`),
+      );
+      conditions.push(
+        sql`(${referrals.emailKey} = ${lookup.key} or (${referrals.emailKey} is null and ${referrals.email} is not null and (${or(...unkeyed)})))`,
+      );
       break;
+    }
     case 'lastNameKey':
       conditions.push(
         sql`(${referrals.lastNameKey} = ${lookup.key} or (${referrals.lastNameKey} is null and lower(${referrals.lastName}) = ${lookup.lastNameLower}))`,

@@ -24,6 +24,12 @@ export const referrals = pgTable(
      */
     lastNameKey: text('last_name_key'),
     email: text('email'),
+    /**
+     * `email` normalised (`normalizeEmail` in src/core/text-keys.ts): how fuzzy matching finds
+     * the referral of an email. Null for rows written before it existed whose email is not
+     * plain ASCII.
+     */
+    emailKey: text('email_key'),
     company: text('company'),
     phone: text('phone'),
     source: text('source'),
@@ -40,6 +46,11 @@ export const referrals = pgTable(
     index('referrals_member_idx').on(t.memberId),
     index('referrals_email_idx').on(t.workspaceId, sql`lower(${t.email})`),
     index('referrals_last_name_key_idx').on(t.programId, t.lastNameKey),
+    index('referrals_email_key_idx').on(t.workspaceId, t.emailKey),
+    // The few rows the key could not be filled for when it was added (see `emailKey`).
+    index('referrals_email_unkeyed_idx')
+      .on(t.workspaceId)
+      .where(sql`${t.emailKey} is null and ${t.email} is not null`),
     index('referrals_external_idx').on(t.workspaceId, t.externalId),
     index('referrals_updated_idx').on(t.workspaceId, t.updatedAt),
   ],

@@ -6,27 +6,9 @@
  * lose legal suffixes (Inc, LLC, GmbH, ...).
  */
 
-import { normalizeText } from '../../core/text-keys.ts';
+import { normalizeEmail, normalizeText } from '../../core/text-keys.ts';
 
-export { normalizeText };
-
-const GMAIL_DOMAINS = new Set(['gmail.com', 'googlemail.com']);
-
-export function normalizeEmail(value: string | undefined): string | undefined {
-  if (!value) return undefined;
-  const email = value.trim().toLowerCase();
-  const at = email.lastIndexOf('@');
-  if (at <= 0 || at === email.length - 1) return undefined;
-  let local = email.slice(0, at);
-  let domain = email.slice(at + 1);
-  const plus = local.indexOf('+');
-  if (plus > 0) local = local.slice(0, plus);
-  if (GMAIL_DOMAINS.has(domain)) {
-    local = local.replaceAll('.', '');
-    domain = 'gmail.com';
-  }
-  return `${local}@${domain}`;
-}
+export { normalizeEmail, normalizeText };
 
 /** The domain an email's candidates are fetched by (Gmail's two domains are one). */
 export function emailDomain(normalized: string): string {

@@ -178,13 +178,8 @@ export async function fuzzyMatch(
   for (const email of emails) {
     const domain = emailDomain(email);
     const domains = domain === 'gmail.com' ? ['gmail.com', 'googlemail.com'] : [domain];
-    for (const candidateDomain of domains) {
-      const rows = await reads.findReferrals(workspaceId, programId, {
-        by: 'emailDomain',
-        domain: candidateDomain,
-      });
-      byEmail.push(...rows.filter((row) => normalizeEmail(row.email ?? undefined) === email));
-    }
+    const rows = await reads.findReferrals(workspaceId, programId, { by: 'emailKey', key: email, domains });
+    byEmail.push(...rows.filter((row) => normalizeEmail(row.email ?? undefined) === email));
   }
   const hit = (rows: ReferralRow[], method: keyof typeof FUZZY_SCORES): TargetMatch | undefined => {
     const referral = only(rows);
