@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, expect, it } from 'vitest';
 import { emailKey } from '../src/core/text-keys.ts';
-import { migrationDb } from './helpers/migrations.ts';
+import { migrationDb, seedReferrals } from './helpers/migrations.ts';
 
 /**
  * The migration that adds `referrals.email_key` gives every plain-ASCII email the key the
@@ -45,18 +45,7 @@ it('keys plain-ASCII emails exactly as the application does, and leaves the rest
   ];
   const generated = fc.sample(asciiEmail(), { numRuns: 2000, seed: 7 });
   const emails = [...fixed, ...generated];
-  await db.exec(`
-    insert into workspaces (id, name) values ('ws_1', 'W');
-    insert into programs (id, workspace_id, name, milestones, member_fields, referral_fields)
-      values ('prg_1', 'ws_1', 'P', '[]', '[]', '[]');
-  `);
-  for (const [index, email] of emails.entries()) {
-    await db.query(
-      `insert into referrals (id, workspace_id, program_id, email, custom_fields, milestone)
-       values ($1, 'ws_1', 'prg_1', $2, '{}', 'submitted')`,
-      [`ref_${String(index).padStart(5, '0')}`, email],
-    );
-  }
+  await seedReferrals(db, 'email', emails);
   await apply(migrations[adding] ?? '');
 
   const rows = await db.query<{ email: string | null; email_key: string | null }>(

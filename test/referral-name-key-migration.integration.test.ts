@@ -1,6 +1,6 @@
 import { afterAll, expect, it } from 'vitest';
 import { nameKey } from '../src/core/text-keys.ts';
-import { migrationDb } from './helpers/migrations.ts';
+import { migrationDb, seedReferrals } from './helpers/migrations.ts';
 
 /**
  * The migration that adds `referrals.last_name_key` gives every plain-ASCII last name the key
@@ -14,18 +14,7 @@ it('keys plain-ASCII last names exactly as the application does, and leaves the 
   const adding = await upTo('_referral_name_key.sql');
   expect(adding).toBeGreaterThan(0);
   const names = ["O'Neil", '  Smith--Jones ', 'MÜLLER', '---', null, 'van der Berg 2'];
-  await db.exec(`
-    insert into workspaces (id, name) values ('ws_1', 'W');
-    insert into programs (id, workspace_id, name, milestones, member_fields, referral_fields)
-      values ('prg_1', 'ws_1', 'P', '[]', '[]', '[]');
-  `);
-  for (const [index, name] of names.entries()) {
-    await db.query(
-      `insert into referrals (id, workspace_id, program_id, last_name, custom_fields, milestone)
-       values ($1, 'ws_1', 'prg_1', $2, '{}', 'submitted')`,
-      [`ref_${index}`, name],
-    );
-  }
+  await seedReferrals(db, 'last_name', names);
   await apply(migrations[adding] ?? '');
 
   const rows = await db.query<{ id: string; last_name_key: string | null }>(

@@ -23,3 +23,22 @@ export function migrationDb() {
   };
   return { db, migrations, apply, upTo };
 }
+
+/**
+ * One workspace and program (`ws_1`, `prg_1`), and a referral of it per value, with that value
+ * in `column`: `ref_00000`, `ref_00001`, ... in the order given.
+ */
+export async function seedReferrals(db: PGlite, column: string, values: ReadonlyArray<string | null>) {
+  await db.exec(`
+    insert into workspaces (id, name) values ('ws_1', 'W');
+    insert into programs (id, workspace_id, name, milestones, member_fields, referral_fields)
+      values ('prg_1', 'ws_1', 'P', '[]', '[]', '[]');
+  `);
+  for (const [index, value] of values.entries()) {
+    await db.query(
+      `insert into referrals (id, workspace_id, program_id, ${column}, custom_fields, milestone)
+       values ($1, 'ws_1', 'prg_1', $2, '{}', 'submitted')`,
+      [`ref_${String(index).padStart(5, '0')}`, value],
+    );
+  }
+}
