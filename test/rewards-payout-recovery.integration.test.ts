@@ -152,6 +152,33 @@ describe('a payout attempt that died holding the reward', () => {
     expect(await leaseOf()).toBeUndefined();
   });
 
+  it('finds the credit an earlier attempt made once Stripe has forgotten its key, and credits once', {
+    timeout: 60_000,
+  }, async () => {
+    const { reward, customer } = await waitingReward('forgotten');
+    // An attempt days ago credited the customer and lost the answer; Stripe keeps an
+    // idempotency key 24 hours, so the key it used no longer protects the retry.
+    await testApp.app.ctx.db.update(rewards).set({ attempts: 1 }).where(eq(rewards.id, reward.id));
+    const made = await stripe.customers.createBalanceTransaction(
+      customer,
+      {
+        amount: -700,
+        currency: 'usd',
+        description: `Referral reward ${reward.id}`,
+        metadata: { refsync_reward_id: reward.id, refsync_referral_id: reward.referralId },
+      },
+      { idempotencyKey: `expired-key-${reward.id}` },
+    );
+    const approved = await api.post(`/api/v1/rewards/${reward.id}/approve`, { reason: 'checked' });
+    expect(approved.status).toBe(200);
+    const paid = await eventually(async () => {
+      const detail = await api.get<Reward>(`/api/v1/rewards/${reward.id}`);
+      return detail.body.status === 'paid' ? detail.body : undefined;
+    }, 30_000);
+    expect(paid.fulfilmentRef).toBe(`${customer}/${made.id}`);
+    expect(await credits(customer)).toEqual([{ amount: -700, reward: reward.id }]);
+  });
+
   it('is paid by the workers’ sweep when no job is left to pay it', async () => {
     const { reward, customer } = await waitingReward('stalled');
     // Approved long ago, its payout job spent, a dead attempt's lease run out.

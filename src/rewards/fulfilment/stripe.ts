@@ -50,9 +50,31 @@ async function findCustomer(stripe: Stripe, input: PayoutInput): Promise<string 
 }
 
 /**
+ * The credit an earlier attempt made for this reward, found by its metadata: newest first,
+ * back to the reward's creation (no credit for it can be older). Stripe keeps an idempotency
+ * key for 24 hours only, so a retry after that (a failed reward retried days later, a worker
+ * that lost the answer) would otherwise credit the customer a second time.
+ */
+async function earlierCredit(
+  stripe: Stripe,
+  customer: string,
+  reward: PayoutInput['reward'],
+): Promise<string | undefined> {
+  const since = Math.floor(reward.createdAt.getTime() / 1000) - 60;
+  for await (const transaction of stripe.customers.listBalanceTransactions(customer, {
+    limit: 100,
+    created: { gte: since },
+  })) {
+    if (transaction.metadata?.refsync_reward_id === reward.id) return transaction.id;
+  }
+  return undefined;
+}
+
+/**
  * A credit on the recipient's Stripe customer balance: a negative balance transaction, which
  * Stripe takes off the customer's next invoices. The idempotency key is the reward and the
- * customer, so a retry after a crash replays the first answer instead of crediting twice.
+ * customer, so a retry after a crash replays the first answer instead of crediting twice;
+ * past Stripe's 24 hours for that key, a retry finds the credit by its metadata first.
  */
 export const stripeProvider: FulfilmentProvider = {
   method: 'stripe',
@@ -72,6 +94,11 @@ export const stripeProvider: FulfilmentProvider = {
     try {
       const customer = await findCustomer(stripe, input);
       if (typeof customer !== 'string') return customer;
+      // A first attempt has nothing to find; any later one looks before it credits.
+      if (reward.attempts > 1) {
+        const made = await earlierCredit(stripe, customer, reward);
+        if (made) return { outcome: 'paid', ref: `${customer}/${made}` };
+      }
       const transaction = await stripe.customers.createBalanceTransaction(
         customer,
         {
