@@ -97,6 +97,8 @@ export const rewards = pgTable(
     index('rewards_workspace_idx').on(t.workspaceId, t.id),
     index('rewards_member_idx').on(t.memberId, t.ruleId, t.createdAt),
     index('rewards_due_idx').on(t.holdUntil).where(sql`status = 'pending'`),
+    // The stalled-payout sweep (src/rewards/payout.ts) reads these every minute.
+    index('rewards_approved_idx').on(t.updatedAt).where(sql`status = 'approved'`),
   ],
 );
 

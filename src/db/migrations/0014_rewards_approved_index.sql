@@ -1,0 +1,1 @@
+CREATE INDEX "rewards_approved_idx" ON "rewards" USING btree ("updated_at") WHERE status = 'approved';
