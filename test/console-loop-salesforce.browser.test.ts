@@ -120,6 +120,14 @@ describe.runIf(availability.run)('the Salesforce loop in the console', { timeout
     await page.getByRole('button', { name: 'Create push settings' }).first().click();
     await page.getByRole('alert').first().waitFor();
     expect(await problemBeside(source)).toContain('referral.email is email but Lead.Seats__c is number');
+    // The notice names the row as the form does, not by the API's path.
+    await page
+      .getByRole('alert')
+      .filter({ hasText: 'One field needs a change:' })
+      .first()
+      .getByText('Mapping 1, Comes from: referral.email is email but Lead.Seats__c is number')
+      .waitFor();
+    expect(await page.getByText('mappings.0.from').count()).toBe(0);
     await expectAccessible(page, 'push settings (error)');
     await screenshot(page, '51-loop-sf-push-settings-error');
 

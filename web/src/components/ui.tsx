@@ -103,11 +103,60 @@ export function SelectField(props: {
 }
 
 /** A form's outcome: the API's message (role=alert) or a confirmation (role=status). */
-export function Notice(props: { error?: ApiError | undefined; success?: string | undefined }) {
+/** `programId` → `Program ID`, `denyGraceMinutes` → `Deny grace minutes`. */
+function words(name: string): string {
+  const spaced = name
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/\bId\b/g, 'ID')
+    .toLowerCase()
+    .replace(/\bid\b/g, 'ID');
+  return spaced.charAt(0).toUpperCase() + spaced.slice(1);
+}
+
+/**
+ * A field the API named by its path, as a person reads it: `mappings.0.from` with the label
+ * `from: 'Comes from'` is "Mapping 1, Comes from". `labels` names fields as the form does.
+ */
+export function fieldName(path: string, labels: Record<string, string> = {}): string {
+  const parts: string[] = [];
+  for (const segment of path.split('.')) {
+    if (/^\d+$/.test(segment) && parts.length > 0) {
+      const list = parts.pop() ?? '';
+      parts.push(`${list.replace(/s$/, '')} ${Number(segment) + 1}`);
+    } else {
+      parts.push(labels[segment] ?? words(segment));
+    }
+  }
+  return parts.join(', ');
+}
+
+export function Notice(props: {
+  error?: ApiError | undefined;
+  success?: string | undefined;
+  /** How the form labels the fields the API may name (see `fieldName`). */
+  labels?: Record<string, string>;
+}) {
   if (props.error) {
+    const problems = props.error.fields;
+    if (problems.length === 0) {
+      return (
+        <div className="notice notice-error" role="alert">
+          {props.error.message}
+        </div>
+      );
+    }
     return (
       <div className="notice notice-error" role="alert">
-        {props.error.message}
+        <p>
+          {problems.length === 1 ? 'One field needs a change:' : `${problems.length} fields need a change:`}
+        </p>
+        <ul>
+          {problems.map((problem) => (
+            <li key={`${problem.field}:${problem.message}`}>
+              {fieldName(problem.field, props.labels)}: {problem.message}
+            </li>
+          ))}
+        </ul>
       </div>
     );
   }

@@ -32,6 +32,20 @@ const systemKeys: Array<{ key: string; label: string; subjects: Subject[] }> = [
   { key: 'memberUrl', label: 'Link to the member', subjects: ['referral', 'member'] },
 ];
 
+/** The form's own words for the fields the API may name in an error. */
+const FIELD_LABELS: Record<string, string> = {
+  programId: 'Program',
+  subject: 'Push',
+  crmObject: 'CRM object',
+  crmField: 'CRM field',
+  from: 'Comes from',
+  value: 'Value',
+  systemFields: 'System fields',
+  existingPolicy: 'Existing record',
+  denyGraceMinutes: 'Deny grace (minutes)',
+  campaignId: 'Campaign',
+};
+
 export function PushSettingsPage(props: { id?: string | undefined }) {
   const { query } = useLocation();
   const connectionId = query.get('connectionId') ?? '';
@@ -150,7 +164,7 @@ function PushSettingsForm(props: {
           ) : null
         }
       />
-      <Notice error={submit.error} success={saved} />
+      <Notice error={submit.error} success={saved} labels={FIELD_LABELS} />
       <fieldset className="card" disabled={!canWrite}>
         <legend>What is pushed, and where</legend>
         {settings ? (
@@ -282,7 +296,7 @@ function PushSettingsForm(props: {
       ) : null}
       {canWrite ? (
         <div className="form-footer">
-          <Notice error={submit.error} success={saved} />
+          <Notice error={submit.error} success={saved} labels={FIELD_LABELS} />
           <button type="submit" className="button button-primary" disabled={submit.busy}>
             {settings ? 'Save push settings' : 'Create push settings'}
           </button>
