@@ -82,6 +82,28 @@ async function credits(customer: string) {
   }));
 }
 
+/** The credit refsync makes for a reward, made here as an attempt that died would have. */
+function creditAsRefsyncDoes(reward: Reward, customer: string, idempotencyKey: string) {
+  return stripe.customers.createBalanceTransaction(
+    customer,
+    {
+      amount: -700,
+      currency: 'usd',
+      description: `Referral reward ${reward.id}`,
+      metadata: { refsync_reward_id: reward.id, refsync_referral_id: reward.referralId },
+    },
+    { idempotencyKey },
+  );
+}
+
+/** The reward once the API says it is paid. */
+function paidReward(id: string, timeoutMs: number): Promise<Reward> {
+  return eventually(async () => {
+    const detail = await api.get<Reward>(`/api/v1/rewards/${id}`);
+    return detail.body.status === 'paid' ? detail.body : undefined;
+  }, timeoutMs);
+}
+
 describe('a payout attempt that died holding the reward', () => {
   it('is taken up again by its job once the lease runs out, and credits the customer once', {
     timeout: 60_000,
@@ -93,22 +115,10 @@ describe('a payout attempt that died holding the reward', () => {
       .update(rewards)
       .set({ payoutLeaseUntil: new Date(Date.now() + 4000), attempts: 1 })
       .where(eq(rewards.id, reward.id));
-    await stripe.customers.createBalanceTransaction(
-      customer,
-      {
-        amount: -700,
-        currency: 'usd',
-        description: `Referral reward ${reward.id}`,
-        metadata: { refsync_reward_id: reward.id, refsync_referral_id: reward.referralId },
-      },
-      { idempotencyKey: `refsync-reward-${reward.id}-${customer}` },
-    );
+    await creditAsRefsyncDoes(reward, customer, `refsync-reward-${reward.id}-${customer}`);
     const approved = await api.post(`/api/v1/rewards/${reward.id}/approve`, { reason: 'checked' });
     expect(approved.status).toBe(200);
-    const paid = await eventually(async () => {
-      const detail = await api.get<Reward>(`/api/v1/rewards/${reward.id}`);
-      return detail.body.status === 'paid' ? detail.body : undefined;
-    }, 40_000);
+    const paid = await paidReward(reward.id, 40_000);
     expect(paid.fulfilmentRef).toMatch(new RegExp(`^${customer}/cbtxn_`));
     expect(await credits(customer)).toEqual([{ amount: -700, reward: reward.id }]);
   });
@@ -143,10 +153,7 @@ describe('a payout attempt that died holding the reward', () => {
     } finally {
       await sandboxAdmin(testApp, faults, {}, 'DELETE');
     }
-    const paid = await eventually(async () => {
-      const detail = await api.get<Reward>(`/api/v1/rewards/${reward.id}`);
-      return detail.body.status === 'paid' ? detail.body : undefined;
-    }, 30_000);
+    const paid = await paidReward(reward.id, 30_000);
     expect(paid.fulfilmentRef).toMatch(new RegExp(`^${customer}/cbtxn_`));
     expect(await credits(customer)).toEqual([{ amount: -700, reward: reward.id }]);
     expect(await leaseOf()).toBeUndefined();
@@ -159,22 +166,10 @@ describe('a payout attempt that died holding the reward', () => {
     // An attempt days ago credited the customer and lost the answer; Stripe keeps an
     // idempotency key 24 hours, so the key it used no longer protects the retry.
     await testApp.app.ctx.db.update(rewards).set({ attempts: 1 }).where(eq(rewards.id, reward.id));
-    const made = await stripe.customers.createBalanceTransaction(
-      customer,
-      {
-        amount: -700,
-        currency: 'usd',
-        description: `Referral reward ${reward.id}`,
-        metadata: { refsync_reward_id: reward.id, refsync_referral_id: reward.referralId },
-      },
-      { idempotencyKey: `expired-key-${reward.id}` },
-    );
+    const made = await creditAsRefsyncDoes(reward, customer, `expired-key-${reward.id}`);
     const approved = await api.post(`/api/v1/rewards/${reward.id}/approve`, { reason: 'checked' });
     expect(approved.status).toBe(200);
-    const paid = await eventually(async () => {
-      const detail = await api.get<Reward>(`/api/v1/rewards/${reward.id}`);
-      return detail.body.status === 'paid' ? detail.body : undefined;
-    }, 30_000);
+    const paid = await paidReward(reward.id, 30_000);
     expect(paid.fulfilmentRef).toBe(`${customer}/${made.id}`);
     expect(await credits(customer)).toEqual([{ amount: -700, reward: reward.id }]);
   });
