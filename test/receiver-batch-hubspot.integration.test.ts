@@ -1,10 +1,9 @@
-import type { FastifyPluginAsync } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { processBatch } from '../src/receiver/process/batch.ts';
 import { salesEntrySubscriber } from '../src/receiver/process/subscriber.ts';
 import { sandboxPlugins } from '../src/sandbox/index.ts';
 import { memorySandboxStore } from '../src/sandbox/store.ts';
 import { type ApiClient, startTestApp, type TestApp } from './helpers/app.ts';
+import { requestCounter, requestsOfBatch } from './helpers/batch-calls.ts';
 import { SandboxHubspot } from './helpers/crm.ts';
 import {
   feed,
@@ -29,19 +28,12 @@ let hs: SandboxHubspot;
 let connectionId: string;
 let programId: string;
 /** CRM API calls the sandbox portal answered (not OAuth, not its admin API). */
-let calls = 0;
-
-const callCounter: FastifyPluginAsync = async (server) => {
-  server.addHook('onRequest', async (request) => {
-    if (/^\/sandbox\/hubspot\/crm\//.test(request.url)) calls++;
-  });
-};
-Object.assign(callCounter, { [Symbol.for('skip-override')]: true });
+const calls = requestCounter(/^\/sandbox\/hubspot\/crm\//);
 
 beforeAll(async () => {
   testApp = await startTestApp({
     subscribers: [salesEntrySubscriber],
-    plugins: [{ prefix: '', plugin: callCounter }, ...sandboxPlugins(memorySandboxStore())],
+    plugins: [{ prefix: '', plugin: calls.plugin }, ...sandboxPlugins(memorySandboxStore())],
     work: false,
   });
   const workspace = await testApp.newWorkspace();
@@ -113,16 +105,7 @@ describe('a batch of HubSpot entries', () => {
     const [alone, ...together] = deals;
     if (!alone) throw new Error('no deal');
 
-    const counted = async (entries: string[]) => {
-      const before = calls;
-      const result = await processBatch(
-        testApp.app.ctx,
-        9,
-        entries.map((entryId) => ({ workspaceId, entryId })),
-      );
-      expect(result.retry).toBeUndefined();
-      return calls - before;
-    };
+    const counted = (entries: string[]) => requestsOfBatch(testApp, workspaceId, calls, entries);
     const forOne = await counted(await closedWon([alone]));
     const forSix = await counted(await closedWon(together));
     expect(forOne).toBeGreaterThan(0);

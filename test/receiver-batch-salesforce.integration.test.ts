@@ -1,11 +1,10 @@
-import type { FastifyPluginAsync } from 'fastify';
 import type jsforce from 'jsforce';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { processBatch } from '../src/receiver/process/batch.ts';
 import { salesEntrySubscriber } from '../src/receiver/process/subscriber.ts';
 import { sandboxPlugins } from '../src/sandbox/index.ts';
 import { memorySandboxStore } from '../src/sandbox/store.ts';
 import { type ApiClient, startTestApp, type TestApp } from './helpers/app.ts';
+import { requestCounter, requestsOfBatch } from './helpers/batch-calls.ts';
 import { SandboxSalesforce } from './helpers/crm.ts';
 import {
   feed,
@@ -30,20 +29,12 @@ let connectionId: string;
 let crm: jsforce.Connection;
 let programId: string;
 /** SOQL queries the sandbox org answered. */
-let queries = 0;
-
-const queryCounter: FastifyPluginAsync = async (server) => {
-  server.addHook('onRequest', async (request) => {
-    if (/^\/sandbox\/salesforce\/services\/data\/[^/]+\/query/.test(request.url)) queries++;
-  });
-};
-// The hook applies to the whole server, not to a plugin of its own.
-Object.assign(queryCounter, { [Symbol.for('skip-override')]: true });
+const queries = requestCounter(/^\/sandbox\/salesforce\/services\/data\/[^/]+\/query/);
 
 beforeAll(async () => {
   testApp = await startTestApp({
     subscribers: [salesEntrySubscriber],
-    plugins: [{ prefix: '', plugin: queryCounter }, ...sandboxPlugins(memorySandboxStore())],
+    plugins: [{ prefix: '', plugin: queries.plugin }, ...sandboxPlugins(memorySandboxStore())],
     work: false,
   });
   const workspace = await testApp.newWorkspace();
@@ -105,16 +96,7 @@ describe('a batch of Salesforce entries', () => {
     const [alone, ...together] = deals;
     if (!alone) throw new Error('no deal');
 
-    const counted = async (entries: string[]) => {
-      const before = queries;
-      const result = await processBatch(
-        testApp.app.ctx,
-        9,
-        entries.map((entryId) => ({ workspaceId, entryId })),
-      );
-      expect(result.retry).toBeUndefined();
-      return queries - before;
-    };
+    const counted = (entries: string[]) => requestsOfBatch(testApp, workspaceId, queries, entries);
     const forOne = await counted(await closedWon([alone]));
     const forSix = await counted(await closedWon(together));
     expect(forOne).toBeGreaterThan(0);
