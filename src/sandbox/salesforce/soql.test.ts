@@ -301,3 +301,30 @@ describe('queries by Id', () => {
     expect(() => query('SELECT LastName FROM Lead WHERE Id = 5')).toThrow(SfError);
   });
 });
+
+describe('datetimes in filters', () => {
+  it('compares to the whole second, as Salesforce does, so paging by SystemModstamp skips nothing', () => {
+    const registry = new OrgRegistry(memorySandboxStore());
+    const org = registry.create({}, NOW);
+    const at = (ms: number): DmlContext => ({ org, now: ms, version: API_VERSION, allowDuplicates: true });
+    createRecord(at(NOW + 100), 'Lead', { LastName: 'Early', Company: 'A' });
+    createRecord(at(NOW + 700), 'Lead', { LastName: 'Late', Company: 'A' });
+    createRecord(at(NOW + 1200), 'Lead', { LastName: 'Next', Company: 'A' });
+    const query = (soql: string) =>
+      runQuery(org, soql, { version: API_VERSION, includeDeleted: false, now: NOW });
+    // 12:00:00.100 and .700 are "at 12:00:00Z": neither is after it.
+    expect(
+      names(query('SELECT LastName FROM Lead WHERE SystemModstamp > 2026-03-10T12:00:00Z').records),
+    ).toEqual(['Next']);
+    expect(
+      names(
+        query(
+          'SELECT LastName FROM Lead WHERE SystemModstamp >= 2026-03-10T12:00:00Z AND SystemModstamp < 2026-03-10T12:00:01Z ORDER BY SystemModstamp DESC',
+        ).records,
+      ),
+    ).toEqual(['Late', 'Early']);
+    expect(
+      names(query('SELECT LastName FROM Lead WHERE CreatedDate = 2026-03-10T12:00:00Z').records),
+    ).toEqual(['Early', 'Late']);
+  });
+});

@@ -78,6 +78,23 @@ function comparable(field: FieldDef, value: FieldValue): number | string | boole
   return value;
 }
 
+/**
+ * The form a filter compares: `comparable`, and datetimes to the whole second. Salesforce
+ * ignores milliseconds when it compares datetimes in a WHERE clause (`SystemModstamp > 12:00:05Z`
+ * leaves out 12:00:05.700), which paging by `SystemModstamp` relies on; sorting still sees them.
+ */
+function filterable(field: FieldDef, value: FieldValue): number | string | boolean | null {
+  const compared = comparable(field, value);
+  return field.type === 'datetime' && typeof compared === 'number' ? wholeSecond(compared) : compared;
+}
+
+const wholeSecond = (ms: number) => Math.floor(ms / 1000) * 1000;
+
+function filterLiteral(field: FieldDef, literal: Literal): number | string | boolean | null {
+  const value = literalValue(field, literal);
+  return field.type === 'datetime' && typeof value === 'number' ? wholeSecond(value) : value;
+}
+
 function literalValue(field: FieldDef, literal: Literal): number | string | boolean | null {
   switch (literal.kind) {
     case 'null':
@@ -162,9 +179,9 @@ function compile(org: OrgState, soql: string, root: ObjectDef, condition: Condit
     case 'in': {
       const path = resolve(org, soql, root, condition.field);
       // A Set answers as `===` does, in one lookup however long the list.
-      const wanted = new Set(condition.values.map((v) => literalValue(path.field, v)));
+      const wanted = new Set(condition.values.map((v) => filterLiteral(path.field, v)));
       return (r) => {
-        const value = comparable(path.field, valueAt(org, r, path));
+        const value = filterable(path.field, valueAt(org, r, path));
         const found = wanted.has(value);
         return condition.negate ? !found : found;
       };
@@ -203,8 +220,8 @@ function compile(org: OrgState, soql: string, root: ObjectDef, condition: Condit
           }
         };
       }
-      const right = literalValue(path.field, literal);
-      return (r) => compare(op, comparable(path.field, valueAt(org, r, path)), right);
+      const right = filterLiteral(path.field, literal);
+      return (r) => compare(op, filterable(path.field, valueAt(org, r, path)), right);
     }
   }
 }
