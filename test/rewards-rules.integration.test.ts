@@ -316,6 +316,12 @@ describe('cancel', () => {
       return list[0]?.status === 'approved' ? list : undefined;
     });
     const id = reward?.id ?? '';
+    // Its payout job (manual: it waits for a person) has run and let go of the reward, so
+    // it cannot clear the hold set below.
+    await eventually(async () => {
+      const [row] = await testApp.app.ctx.db.select().from(rewards).where(eq(rewards.id, id));
+      return row && row.attempts >= 1 && row.payoutLeaseUntil === null ? row : undefined;
+    });
     await testApp.app.ctx.db
       .update(rewards)
       .set({ payoutLeaseUntil: new Date(Date.now() + 60_000) })
