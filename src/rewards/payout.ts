@@ -14,6 +14,8 @@ import { rewards } from './tables.ts';
  */
 export const LEASE_SECONDS = 30;
 const LEASE_RENEW_MS = 10_000;
+/** Where a claim made or renewed now ends. */
+const leaseEnd = () => sql`now() + make_interval(secs => ${LEASE_SECONDS})`;
 
 /**
  * Takes the reward for paying: only an approved reward that no other worker holds. Two
@@ -23,7 +25,7 @@ async function claim(ctx: AppContext, rewardId: string): Promise<RewardRow | und
   const [row] = await ctx.db
     .update(rewards)
     .set({
-      payoutLeaseUntil: sql`now() + make_interval(secs => ${LEASE_SECONDS})`,
+      payoutLeaseUntil: leaseEnd(),
       attempts: sql`${rewards.attempts} + 1`,
     })
     .where(
@@ -60,7 +62,7 @@ function keepClaim(ctx: AppContext, rewardId: string): () => void {
   const timer = setInterval(() => {
     ctx.db
       .update(rewards)
-      .set({ payoutLeaseUntil: sql`now() + make_interval(secs => ${LEASE_SECONDS})` })
+      .set({ payoutLeaseUntil: leaseEnd() })
       .where(and(eq(rewards.id, rewardId), eq(rewards.status, 'approved')))
       .catch((error: unknown) => ctx.logger.warn({ err: error, rewardId }, 'payout lease renewal failed'));
   }, LEASE_RENEW_MS);
